@@ -1,0 +1,18 @@
+"""Physical and geodetic constants, each with its source."""
+
+# WGS 84 ellipsoid, NIMA TR8350.2 (2000), Table 3.1
+WGS84_A_KM = 6378.137
+WGS84_F = 1.0 / 298.257223563
+WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
+
+# Mean Earth radius used in spherical air-mass models, IUGG (Moritz 2000)
+EARTH_MEAN_RADIUS_KM = 6371.0088
+
+# Defined exactly in the SI (BIPM SI Brochure, 9th ed., 2019)
+SPEED_OF_LIGHT_M_S = 299_792_458.0
+PLANCK_J_S = 6.626_070_15e-34
+
+DAY_S = 86_400.0
+
+# Julian date of J2000.0 (IAU 1976)
+J2000_JD = 2_451_545.0

@@ -1,0 +1,101 @@
+"""Writing results: tables (CSV, JSON, Parquet), JSON documents and figures.
+
+Every writer is atomic: it writes to a temporary file in the destination
+directory and renames it into place, so a failure never leaves a half-written
+file and never clobbers a good one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+TABLE_FORMATS = ("csv", "json", "parquet")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        raise InputError(f"output = '{path}' is in a directory that does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def table_format(path: str | os.PathLike, fmt: str | None = None) -> str:
+    """Return the table format for ``path``: ``fmt`` if given, else its suffix."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in TABLE_FORMATS:
+        raise InputError(
+            f"output = '{path}' has format {fmt!r}; allowed formats are {', '.join(TABLE_FORMATS)}"
+        )
+    return fmt
+
+
+def _jsonable(value):
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    """Write a JSON document atomically (NaN becomes null, timestamps ISO 8601)."""
+
+    def default(o):
+        out = _jsonable(o)
+        if out is o:
+            raise TypeError(f"cannot serialise {type(o).__name__} to JSON")
+        return out
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, default=default, allow_nan=False) + "\n")
+    return Path(path)
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:
+    """Write ``df`` atomically as CSV, JSON (records) or Parquet, chosen by suffix or ``fmt``."""
+    fmt = table_format(path, fmt)
+    with atomic_path(path) as tmp:
+        if fmt == "csv":
+            df.to_csv(tmp, index=False)
+        elif fmt == "json":
+            df.to_json(tmp, orient="records", date_format="iso", indent=2)
+        else:
+            df.to_parquet(tmp, index=False)
+    return Path(path)
+
+
+def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
+    """Save a matplotlib figure atomically (format from the suffix, PNG by default)."""
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
+    return path
