@@ -39,9 +39,13 @@ def emit_table(df, output: Optional[Path], fmt: Optional[TableFormat] = None) ->
         if fmt in (None, TableFormat.table):
             import pandas as pd
 
-            with pd.option_context("display.max_rows", 500, "display.width", 200,
-                                   "display.max_columns", 30):
-                typer.echo(df.to_string(index=False) if len(df) else "(no rows)")
+            shown = df.copy()
+            for col in shown.columns:
+                if isinstance(shown[col].dtype, pd.DatetimeTZDtype):
+                    shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M:%S")
+            with pd.option_context("display.max_rows", 500, "display.width", 250,
+                                   "display.max_columns", 40, "display.precision", 3):
+                typer.echo(shown.to_string(index=False) if len(shown) else "(no rows)")
         elif fmt == TableFormat.csv:
             typer.echo(df.to_csv(index=False), nl=False)
         elif fmt == TableFormat.json:
@@ -68,6 +72,45 @@ def stations_cmd(
     emit_table(df if output else df[cols], output)
 
 
+def _load_catalogue(stations_file: Optional[Path]):
+    from .stations import bundled_stations, read_stations
+
+    if stations_file is None:
+        return None
+    return {**bundled_stations(), **read_stations(stations_file)}
+
+
+@app.command("passes")
+def passes_cmd(
+    satellites: Annotated[str, typer.Option("--satellites", "--tle", help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file.")] = "micius",
+    station: Annotated[Optional[list[str]], typer.Option("--station", "-s", help="Station name from the catalogue, or 'lat_deg,lon_deg[,alt_m]'. Repeat for several; default all bundled stations.")] = None,
+    stations_file: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False, help="Extra stations CSV (columns as data/stations/optical_ground_stations.csv).")] = None,
+    norad_id: Annotated[Optional[list[int]], typer.Option(help="Keep only these NORAD catalogue numbers. Repeat for several.")] = None,
+    start: Annotated[Optional[str], typer.Option(help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the newest element epoch.")] = None,
+    days: Annotated[float, typer.Option(min=1e-3, max=3660, help="Length of the span in days.")] = 1.0,
+    min_elevation_deg: Annotated[Optional[float], typer.Option(min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")] = None,
+    step_s: Annotated[Optional[float], typer.Option(min=0.5, max=600, help="Coarse search step in seconds (default 1/48 of the shortest orbital period).")] = None,
+    night_only: Annotated[bool, typer.Option(help="Keep only passes with the Sun below -12 deg at the station at culmination.")] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the passes to this CSV, JSON or Parquet file (format from the suffix).")] = None,
+    fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = False,
+):
+    """Predict every pass of the satellites over the ground stations."""
+    from .passes import find_passes
+    from .stations import get_stations
+    from .tle import load_satellites
+
+    sats = load_satellites(satellites, near=start, norad_ids=norad_id)
+    if start is None:
+        start = max(s.epoch for s in sats).normalize()
+    stas = get_stations(station if station else "all", _load_catalogue(stations_file))
+    df = find_passes(sats, stas, start, days=days, min_elevation_deg=min_elevation_deg,
+                     step_s=step_s, progress=progress)
+    if night_only:
+        df = df[df["dark"]].reset_index(drop=True)
+    emit_table(df, output, fmt)
+
+
 @app.callback()
 def _root():
     """Satellite QKD planning: passes, link budgets, secret key, schedules and trusted relays."""
@@ -76,8 +119,15 @@ def _root():
 # Commands from the other modules are registered below this line.
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    typer.echo(f"warning: {message}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``orbitqkd`` console script; returns the exit status."""
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     try:
         app(args=argv, prog_name="orbitqkd")
     except OrbitQKDError as exc:
