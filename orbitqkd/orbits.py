@@ -42,7 +42,7 @@ def gmst1982_rad(jd_ut1):
     GMST[s] = 67310.54841 + (876600 h + 8640184.812866) T + 0.093104 T^2 - 6.2e-6 T^3,
     with T in Julian centuries of UT1 from J2000 ([1] Eq. B-1).
 
-    >>> round(np.degrees(gmst1982_rad(2451545.0)), 6)  # J2000.0: 280.46061837 deg
+    >>> round(float(np.degrees(gmst1982_rad(2451545.0))), 6)  # J2000.0: 280.46061837 deg
     280.460618
     """
     jd = np.asarray(jd_ut1, dtype=float)
