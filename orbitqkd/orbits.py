@@ -91,14 +91,19 @@ def teme_to_ecef(r_teme_km, v_teme_km_s, theta_rad):
     ``theta_rad`` broadcasts against the leading axes of the (..., 3) vectors.
     ([1] Appendix B: r_PEF = R3(theta_GMST) r_TEME, v_PEF = R3 v_TEME - omega x r_PEF.)
     """
-    c = np.cos(theta_rad)[..., None]
-    s = np.sin(theta_rad)[..., None]
-    x, y, z = (r_teme_km[..., k : k + 1] for k in range(3))
-    vx, vy, vz = (v_teme_km_s[..., k : k + 1] for k in range(3))
-    xe, ye = c * x + s * y, -s * x + c * y
-    r = np.concatenate([xe, ye, z], axis=-1)
+    c = np.cos(theta_rad)
+    s = np.sin(theta_rad)
+    r = np.empty(np.broadcast_shapes(r_teme_km.shape, np.shape(c) + (3,)))
+    v = np.empty_like(r)
+    x, y = r_teme_km[..., 0], r_teme_km[..., 1]
+    vx, vy = v_teme_km_s[..., 0], v_teme_km_s[..., 1]
+    r[..., 0] = c * x + s * y
+    r[..., 1] = c * y - s * x
+    r[..., 2] = r_teme_km[..., 2]
     w = EARTH_ROTATION_RAD_S
-    v = np.concatenate([c * vx + s * vy + w * ye, -s * vx + c * vy - w * xe, vz], axis=-1)
+    v[..., 0] = c * vx + s * vy + w * r[..., 1]
+    v[..., 1] = c * vy - s * vx - w * r[..., 0]
+    v[..., 2] = v_teme_km_s[..., 2]
     return r, v
 
 

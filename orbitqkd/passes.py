@@ -131,7 +131,32 @@ class _Brackets:
         return el - self.stations.floor_deg(sta, az), rate, el, az, rng
 
 
-def _solve_events(evaluate, lo, hi, f_lo, f_hi, culmination, tol_s=1e-3, max_iter=40):
+def _cubic_guess(g0, g1, d0, d1, h, culmination, iterations=4):
+    """Start of the refinement: the root in [0, 1] of the cubic Hermite model of elevation.
+
+    ``g0, g1`` are (elevation - floor) [deg] and ``d0, d1`` the elevation rates
+    [deg/s] at the bracket's ends, ``h`` its length [s]. Crossings solve p = 0,
+    culminations p' = 0, by Newton's method on the cubic (a few flops a row).
+    """
+    d0h, d1h = d0 * h, d1 * h
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tau = np.where(culmination, d0 / (d0 - d1), g0 / (g0 - g1))
+    tau = np.clip(np.nan_to_num(tau, nan=0.5), 0.0, 1.0)
+    for _ in range(iterations):
+        t2 = tau * tau
+        p = g0 * (2 * t2 * tau - 3 * t2 + 1) + d0h * (t2 * tau - 2 * t2 + tau) \
+            + g1 * (3 * t2 - 2 * t2 * tau) + d1h * (t2 * tau - t2)
+        dp = g0 * (6 * t2 - 6 * tau) + d0h * (3 * t2 - 4 * tau + 1) \
+            + g1 * (6 * tau - 6 * t2) + d1h * (3 * t2 - 2 * tau)
+        ddp = g0 * (12 * tau - 6) + d0h * (6 * tau - 4) + g1 * (6 - 12 * tau) + d1h * (6 * tau - 2)
+        f, df = np.where(culmination, dp, p), np.where(culmination, ddp, dp)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = f / df
+        tau = np.clip(tau - np.where(np.isfinite(step), step, 0.0), 0.0, 1.0)
+    return tau
+
+
+def _solve_events(evaluate, lo, hi, f_lo, f_hi, culmination, x0=None, tol_s=1e-3, max_iter=40):
     """Refine bracketed events, all at once, by safeguarded Newton iteration.
 
     Crossings solve (elevation - floor) = 0 with the analytic elevation rate as
@@ -142,9 +167,10 @@ def _solve_events(evaluate, lo, hi, f_lo, f_hi, culmination, tol_s=1e-3, max_ite
     """
     lo, hi, f_lo, f_hi = (np.array(a, dtype=float) for a in (lo, hi, f_lo, f_hi))
     culmination = np.broadcast_to(np.asarray(culmination, bool), lo.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = lo - f_lo * (hi - lo) / (f_hi - f_lo)
-    x = np.where(np.isfinite(x), np.clip(x, lo, hi), 0.5 * (lo + hi))
+    if x0 is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x0 = lo - f_lo * (hi - lo) / (f_hi - f_lo)
+    x = np.where(np.isfinite(x0), np.clip(x0, lo, hi), 0.5 * (lo + hi))
     x_prev = np.where(np.abs(x - lo) > np.abs(hi - x), lo, hi)
     f_prev = np.where(x_prev == lo, f_lo, f_hi)
     x[f_lo == 0] = lo[f_lo == 0]
@@ -173,7 +199,12 @@ def _solve_events(evaluate, lo, hi, f_lo, f_hi, culmination, tol_s=1e-3, max_ite
         lo[active], hi[active], f_lo[active], f_hi[active] = a_, b_, fa, fb
         x_prev[active], f_prev[active] = xa, f
         x[active] = x_new
-        done = (f == 0) | (np.abs(x_new - xa) < tol_s) | (b_ - a_ < tol_s) | ~np.isfinite(f)
+        # a Newton step of s seconds leaves an error ~ |f''/2f'| s^2; away from grazing
+        # geometry (|f'| > 0.02 deg/s) elevation has |f''/2f'| < 0.02 /s, so a crossing
+        # step under 0.2 s is the last (error < 1e-3 s)
+        newton_done = ~bad & (np.abs(df) > 0.02) & (np.abs(x_new - xa) < np.where(c, 0.02, 0.2))
+        done = (f == 0) | (np.abs(x_new - xa) < tol_s) | (b_ - a_ < tol_s) | ~np.isfinite(f) \
+            | newton_done
         active = active[~done]
     return x
 
@@ -217,7 +248,7 @@ def default_step_s(satellites) -> float:
     refinement (see :class:`_Brackets`) stays at metre level for this step.
     """
     period_s = min(s.period_min for s in satellites) * 60.0
-    return float(np.clip(period_s / 48.0, 30.0, 300.0))
+    return float(np.clip(period_s / 32.0, 30.0, 300.0))
 
 
 # event kinds found on the grid
@@ -226,7 +257,7 @@ _RISE, _SET, _CULM, _UP_AT_START, _UP_AT_END = range(5)
 
 def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
     """Bracket every rise, set and culmination of one chunk of satellites, all stations."""
-    kinds, parts, f_lo, f_hi = [], [], [], []
+    kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
     n, k_count = r.shape[:2]
     # coordinate-major copies make the per-station dot products fast matrix-vector products
     rt = np.ascontiguousarray(r.reshape(-1, 3).T)
@@ -268,25 +299,33 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
             def g_at(i, k):
                 return el_and_rate(i, k)[0] - station.min_elevation_deg
 
-        for kind, hits in ((_RISE, ~above[:, :-1] & above[:, 1:]),
-                           (_SET, above[:, :-1] & ~above[:, 1:])):
-            i, k = np.nonzero(hits)
+        change = np.diff(above.view(np.int8), axis=1)  # +1 rise, -1 set
+        i_all, k_all = np.nonzero(change)
+        rise_mask = change[i_all, k_all] > 0
+        for kind, sel in ((_RISE, rise_mask), (_SET, ~rise_mask)):
+            i, k = i_all[sel], k_all[sel]
+            g0, g1 = g_at(i, k), g_at(i, k + 1)
+            h = seconds[k + 1] - seconds[k]
+            tau = _cubic_guess(g0, g1, el_and_rate(i, k)[1], el_and_rate(i, k + 1)[1], h, False)
             kinds.append(np.full(i.size, kind))
             parts.append(bracket(i, k, k + 1, m))
-            f_lo.append(g_at(i, k))
-            f_hi.append(g_at(i, k + 1))
-        i, k = np.nonzero(rising[:, :-1] & ~rising[:, 1:])
+            f_lo.append(g0)
+            f_hi.append(g1)
+            guess.append(seconds[k] + tau * h)
+        i, k = np.nonzero(np.diff(rising.view(np.int8), axis=1) < 0)
         el0, rate0 = el_and_rate(i, k)
         el1, rate1 = el_and_rate(i, k + 1)
         # concave between the samples: el(t) <= min(el_k + rate_k h, el_k+1 - rate_k+1 h);
         # keep maxima that may clear the lowest floor, with 0.5 deg to spare
         h = seconds[k + 1] - seconds[k]
         keep = np.minimum(el0 + rate0 * h, el1 - rate1 * h) > station.min_elevation_deg - 0.5
-        i, k = i[keep], k[keep]
+        i, k, h = i[keep], k[keep], h[keep]
+        tau = _cubic_guess(el0[keep], el1[keep], rate0[keep], rate1[keep], h, True)
         kinds.append(np.full(i.size, _CULM))
         parts.append(bracket(i, k, k + 1, m))
         f_lo.append(rate0[keep])
         f_hi.append(rate1[keep])
+        guess.append(seconds[k] + tau * h)
         for kind, col in ((_UP_AT_START, 0), (_UP_AT_END, k_count - 1)):
             i = np.flatnonzero(above[:, col])
             kk = np.full(i.size, col)
@@ -294,7 +333,8 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
             parts.append(bracket(i, kk, kk, m))
             f_lo.append(g_at(i, kk))
             f_hi.append(g_at(i, kk))
-    return kinds, parts, f_lo, f_hi
+            guess.append(np.full(i.size, seconds[col]))
+    return kinds, parts, f_lo, f_hi, guess
 
 
 def find_passes(
@@ -367,20 +407,20 @@ def find_passes(
         from tqdm.auto import tqdm
 
         chunks = tqdm(chunks, desc="propagating", unit="chunk")
-    kinds, parts, f_lo, f_hi = [], [], [], []
+    kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
     for c0 in chunks:
         idx = np.arange(c0, min(c0 + chunk_size, len(sats)))
         r, v = propagate_ecef([sats[i].satrec for i in idx], base, seconds)
         out = _grid_events(geo, idx, r, v, seconds, step_s)
-        for acc, new in zip((kinds, parts, f_lo, f_hi), out):
+        for acc, new in zip((kinds, parts, f_lo, f_hi, guess), out):
             acc.extend(new)
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
     brackets = _Brackets.concat(parts, geo)
     return _assemble(brackets, sats, stas, t0, seconds[-1], cat(kinds).astype(int),
-                     cat(f_lo), cat(f_hi), dark_sun_elevation_deg)
+                     cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg)
 
 
-def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, dark_deg):
+def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, dark_deg):
     """Refine the brackets and pair rises with sets into passes."""
     n_sta = len(stas)
     pair = br.sat * n_sta + br.sta
@@ -390,7 +430,7 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, dark_deg)
     solve = np.flatnonzero((kind == _RISE) | (kind == _SET) | (kind == _CULM))
     t_ev = lo.copy()
     t_ev[solve] = _solve_events(lambda rows, t: br.evaluate(solve[rows], t), lo[solve], hi[solve],
-                                f_lo[solve], f_hi[solve], kind[solve] == _CULM)
+                                f_lo[solve], f_hi[solve], kind[solve] == _CULM, guess[solve])
     culm = np.flatnonzero(kind == _CULM)
     t_culm = t_ev[culm]
     g_culm = br.evaluate(culm, t_culm)[0]
