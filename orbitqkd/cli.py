@@ -89,7 +89,7 @@ def passes_cmd(
     start: Annotated[Optional[str], typer.Option(help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the newest element epoch.")] = None,
     days: Annotated[float, typer.Option(min=1e-3, max=3660, help="Length of the span in days.")] = 1.0,
     min_elevation_deg: Annotated[Optional[float], typer.Option(min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")] = None,
-    step_s: Annotated[Optional[float], typer.Option(min=0.5, max=600, help="Coarse search step in seconds (default 1/48 of the shortest orbital period).")] = None,
+    step_s: Annotated[Optional[float], typer.Option(min=0.5, max=600, help="Coarse search step in seconds (default 1/32 of the shortest orbital period).")] = None,
     night_only: Annotated[bool, typer.Option(help="Keep only passes with the Sun below -12 deg at the station at culmination.")] = False,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the passes to this CSV, JSON or Parquet file (format from the suffix).")] = None,
     fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,

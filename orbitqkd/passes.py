@@ -85,9 +85,9 @@ class _Brackets:
     Between grid samples the Earth-fixed position is the cubic Hermite
     interpolant of the SGP4 positions and velocities at the ends (Burden &
     Faires, *Numerical Analysis* 9th ed., sect. 3.4). Its error is
-    h^4 |r''''| / 384: for LEO (orbital rate 1.1e-3 rad/s) 0.3 m at h = 60 s
-    and 5 m at h = 120 s, i.e. < 0.002 deg of elevation, so refining on it
-    costs no further SGP4 calls.
+    h^4 |r(4)| / 384: for LEO (orbital rate 1.1e-3 rad/s, |r(4)| ~ 1e-8 km/s^4)
+    0.3 m at h = 60 s and 20 m at h = 165 s, i.e. < 0.002 deg of elevation
+    (< 0.05 s in event time), so refining on it costs no further SGP4 calls.
     """
 
     def __init__(self, stations: _Stations, sat, sta, t0, h, r0, v0, r1, v1):
@@ -241,11 +241,11 @@ def _as_satellites(satellites, near) -> list[Satellite]:
 
 
 def default_step_s(satellites) -> float:
-    """Coarse grid step [s]: 1/48 of the shortest orbital period, within 30-300 s.
+    """Coarse grid step [s]: 1/32 of the shortest orbital period, within 30-300 s.
 
-    About 120 s for LEO. Culminations are bracketed by sign changes of the
+    About 165 s for LEO. Culminations are bracketed by sign changes of the
     elevation rate, which needs a few samples per half orbit; the Hermite
-    refinement (see :class:`_Brackets`) stays at metre level for this step.
+    interpolation (see :class:`_Brackets`) stays within ~20 m for this step.
     """
     period_s = min(s.period_min for s in satellites) * 60.0
     return float(np.clip(period_s / 32.0, 30.0, 300.0))
