@@ -1,0 +1,87 @@
+"""CLI wiring and messages: one-line errors, exit codes, no half-written files."""
+
+import pandas as pd
+import pytest
+
+from orbitqkd.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_passes_table_and_csv(tmp_path, capsys):
+    code, out, err = run(capsys, "passes", "--start", "2016-12-19", "--days", "1", "-s", "Xinglong")
+    assert code == 0 and "Xinglong" in out and "MICIUS" in out
+    path = tmp_path / "p.csv"
+    code, out, err = run(capsys, "passes", "--start", "2016-12-19", "--days", "1", "-s", "Xinglong",
+                         "-s", "40.0,116.0,50", "--output", str(path))
+    assert code == 0 and "wrote" in err
+    df = pd.read_csv(path)
+    assert set(df.station) == {"Xinglong", "40.0000,116.0000"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_passes_other_formats(tmp_path, capsys, fmt):
+    path = tmp_path / f"p.{fmt}"
+    code, _, _ = run(capsys, "passes", "--start", "2016-12-19", "--days", "1", "-s", "Graz", "-o", str(path))
+    assert code == 0
+    df = pd.read_json(path) if fmt == "json" else pd.read_parquet(path)
+    assert len(df) >= 1 and "max_elevation_deg" in df
+
+
+def test_unknown_station_is_one_line(capsys):
+    code, out, err = run(capsys, "passes", "--start", "2016-12-19", "-s", "Atlantis")
+    assert code == 2
+    assert err.startswith("error: station = 'Atlantis' is not known;")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_malformed_tle_file(tmp_path, capsys):
+    bad = tmp_path / "bad.tle"
+    bad.write_text("SAT\n1 41731U 16051A   16353.90152003  .00000364  00000-0  17957-4 0  9990\n"
+                   "2 41731  97.3699 267.4500 0013200 178.5836 246.0824 15.23915303 19063\n")
+    code, _, err = run(capsys, "passes", "--tle", str(bad), "--start", "2016-12-19", "-s", "Graz")
+    assert code == 2
+    assert err == "error: bad.tle line 2: checksum '0' does not match the computed checksum 3\n"
+
+
+def test_end_before_start_and_bad_option(capsys):
+    code, _, err = run(capsys, "passes", "--start", "not-a-date", "-s", "Graz")
+    assert code == 2 and err.startswith("error: start = 'not-a-date' is not a UTC time")
+    code, _, err = run(capsys, "passes", "--days", "-1")
+    assert code == 2 and "Traceback" not in err
+
+
+def test_output_directory_missing_leaves_nothing(tmp_path, capsys):
+    target = tmp_path / "nope" / "p.csv"
+    code, _, err = run(capsys, "passes", "--start", "2016-12-19", "-s", "Graz", "-o", str(target))
+    assert code == 2 and "does not exist" in err
+    assert not target.parent.exists()
+
+
+def test_failed_write_keeps_previous_file(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "p.csv"
+    path.write_text("previous\n")
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
+    with pytest.raises(OSError):
+        main(["passes", "--start", "2016-12-19", "-s", "Graz", "-o", str(path)])
+    assert path.read_text() == "previous\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]
+
+
+def test_stations_command(capsys):
+    code, out, _ = run(capsys, "stations")
+    assert code == 0 and "Matera" in out
+
+
+@pytest.mark.filterwarnings("default::orbitqkd.errors.StaleElementsWarning")
+def test_stale_warning_is_one_line(capsys):
+    code, _, err = run(capsys, "passes", "--start", "2017-03-01", "-s", "Graz")
+    assert code == 0 and err.startswith("warning: propagating MICIUS")
