@@ -270,31 +270,35 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
         return _Brackets(stations, sats_idx[i], np.full(i.size, m), seconds[k0], h,
                          r[i, k0], v[i, k0], r[i, k1], v[i, k1])
 
+    shape = (n, k_count)
     for m, station in enumerate(stations.stations):
         site, up = stations.sites[m], stations.bases[m, 2]
-        rng = np.sqrt(r2 - 2.0 * (site @ rt) + site @ site)
-        sin_el = ((up @ rt - site @ up) / rng).reshape(n, k_count)
-        range_rate = ((rv - site @ vt) / rng).reshape(n, k_count)
-        v_up = (up @ vt).reshape(n, k_count)
-        # the elevation rate has the sign of d(sin el)/dt * range = v.up - sin_el * range_rate
-        rising = (v_up - sin_el * range_rate) > 0
-        rng = rng.reshape(n, k_count)
+        # per sample: u = rho.up, rng2 = |rho|^2, rho_v = rho.v, v_up = v.up (rho = r - site)
+        rng2 = (r2 + site @ site - 2.0 * (site @ rt)).reshape(shape)
+        u = (up @ rt - site @ up).reshape(shape)
+        rho_v = (rv - site @ vt).reshape(shape)
+        v_up = (up @ vt).reshape(shape)
+        # d(el)/dt has the sign of v_up rng^2 - u rho_v (no square roots on the whole grid)
+        rising = v_up * rng2 > u * rho_v
 
         def el_and_rate(i, k):
-            sel = sin_el[i, k]
+            rng = np.sqrt(rng2[i, k])
+            sel = u[i, k] / rng
             cos_el = np.sqrt(np.maximum(1.0 - sel * sel, 1e-300))
-            num = v_up[i, k] - sel * range_rate[i, k]
-            return np.degrees(np.arcsin(np.clip(sel, -1, 1))), np.degrees(num / (rng[i, k] * cos_el))
+            num = v_up[i, k] - sel * rho_v[i, k] / rng
+            return np.degrees(np.arcsin(np.clip(sel, -1, 1))), np.degrees(num / (rng * cos_el))
 
         if stations.masked[m]:
             rho = r - site
             az = np.degrees(np.arctan2(rho @ stations.bases[m, 0], rho @ stations.bases[m, 1])) % 360.0
-            above = sin_el >= np.sin(np.radians(station.horizon_deg(az)))
+            above = u >= np.sin(np.radians(station.horizon_deg(az))) * np.sqrt(rng2)
 
             def g_at(i, k):
                 return el_and_rate(i, k)[0] - station.horizon_deg(az[i, k])
         else:
-            above = sin_el >= np.sin(np.radians(station.min_elevation_deg))
+            # sin(el) >= sin(floor), i.e. u |u| >= sin(floor) |sin(floor)| rng^2
+            s_floor = np.sin(np.radians(station.min_elevation_deg))
+            above = u * np.abs(u) >= (s_floor * abs(s_floor)) * rng2
 
             def g_at(i, k):
                 return el_and_rate(i, k)[0] - station.min_elevation_deg
@@ -498,34 +502,38 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, da
 
 
 def _pass_table(br, sats, stas, t0, rows3, times3, starts_before, ends_after, dark_deg):
-    n = times3[0].size
-    looks = [br.evaluate(rows, t)[2:] for rows, t in zip(rows3, times3)]  # el, az, range
+    """One row per pass, sorted by rise time, station name and NORAD id."""
     p_sat, p_sta = br.sat[rows3[0]], br.sta[rows3[0]]
-    t_culm = times3[1]
+    norad = np.array([s.norad_id for s in sats], dtype=np.int64)[p_sat]
+    station_rank = np.argsort(np.argsort([s.name for s in stas]))
+    order = np.lexsort((norad, station_rank[p_sta], np.round(times3[0], 3)))
+    rows3 = [r[order] for r in rows3]
+    t_rise, t_culm, t_set = (t[order] for t in times3)
+    p_sat, p_sta, norad = p_sat[order], p_sta[order], norad[order]
+    n = t_rise.size
+    looks = [br.evaluate(rows, t)[2:] for rows, t in zip(rows3, (t_rise, t_culm, t_set))]
     sun_el = np.zeros(n)
     if n:
         sun, _ = sun_moon_ecef_km(t0, t_culm)
-        sites = br.stations.sites[p_sta]
-        sun_el = body_elevation_deg(sun, sites, br.stations.bases[p_sta, 2])
-    df = pd.DataFrame({
-        "satellite": [sats[i].name for i in p_sat],
-        "norad_id": np.array([sats[i].norad_id for i in p_sat], dtype=np.int64),
-        "station": [stas[m].name for m in p_sta],
-        "rise_utc": timestamps(t0, times3[0]),
+        sun_el = body_elevation_deg(sun, br.stations.sites[p_sta], br.stations.bases[p_sta, 2])
+    return pd.DataFrame({
+        "satellite": np.array([s.name for s in sats], dtype=object)[p_sat],
+        "norad_id": norad,
+        "station": np.array([s.name for s in stas], dtype=object)[p_sta],
+        "rise_utc": timestamps(t0, t_rise),
         "culmination_utc": timestamps(t0, t_culm),
-        "set_utc": timestamps(t0, times3[2]),
+        "set_utc": timestamps(t0, t_set),
         "max_elevation_deg": looks[1][0],
-        "duration_s": times3[2] - times3[0],
+        "duration_s": t_set - t_rise,
         "min_range_km": np.minimum.reduce([lk[2] for lk in looks]) if n else np.zeros(0),
         "rise_azimuth_deg": looks[0][1],
         "culmination_azimuth_deg": looks[1][1],
         "set_azimuth_deg": looks[2][1],
         "sun_elevation_deg": sun_el,
         "dark": sun_el < dark_deg,
-        "starts_before_window": starts_before,
-        "ends_after_window": ends_after,
+        "starts_before_window": np.asarray(starts_before)[order],
+        "ends_after_window": np.asarray(ends_after)[order],
     }, columns=PASS_COLUMNS)
-    return df.sort_values(["rise_utc", "station", "norad_id"], kind="stable").reset_index(drop=True)
 
 
 TRACK_COLUMNS = [
