@@ -10,9 +10,25 @@ from .errors import (
     UnknownNameError,
 )
 
+from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track
+from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
+from .tle import Satellite, load_satellites, walker_delta
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "GroundStation",
+    "PASS_COLUMNS",
+    "Satellite",
+    "TRACK_COLUMNS",
+    "bundled_stations",
+    "find_passes",
+    "get_station",
+    "get_stations",
+    "load_satellites",
+    "pass_track",
+    "read_stations",
+    "walker_delta",
     "DataFileError",
     "InputError",
     "OrbitQKDError",
