@@ -10,7 +10,7 @@ from .errors import (
     UnknownNameError,
 )
 
-from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track
+from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
 from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
 from .tle import Satellite, load_satellites, walker_delta
 
@@ -27,6 +27,7 @@ __all__ = [
     "get_stations",
     "load_satellites",
     "pass_track",
+    "pass_tracks",
     "read_stations",
     "walker_delta",
     "DataFileError",

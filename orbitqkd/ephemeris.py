@@ -2,11 +2,10 @@
 
 Geocentric positions come from ERFA's built-in ephemerides, the same that
 astropy's ``solar_system_ephemeris.set('builtin')`` uses: ``epv00`` for the
-Earth (so the Sun) and ``moon98`` for the Moon. They are rotated to the
-Earth-fixed frame with Skyfield's ITRS rotation on a 5-minute grid and
-interpolated (added error below 0.005 deg). Aberration and light time are
-neglected (< 0.006 deg for the Sun), well inside what darkness and background
-models need.
+Earth (so the Sun) and ``moon98`` for the Moon, rotated to the Earth-fixed
+frame with Skyfield's precession-nutation matrix and apparent sidereal time.
+Aberration and light time are neglected (< 0.006 deg for the Sun), well inside
+what darkness and background models need.
 
 References
 ----------
@@ -20,25 +19,12 @@ from __future__ import annotations
 import erfa
 import numpy as np
 import pandas as pd
-from skyfield.framelib import itrs
 
 from .constants import DAY_S
 from .timescales import skyfield_times
 
 AU_KM = 149_597_870.700  # IAU 2012 Resolution B2
-_GRID_S = 300.0
-
-
-def _sun_moon_grid(start: pd.Timestamp, seconds: np.ndarray):
-    t = skyfield_times(start, seconds)
-    tt1, tt2 = t.whole, t.tt_fraction
-    pvh, _ = erfa.epv00(tt1, tt2)
-    sun_gcrs = -pvh['p'] * AU_KM
-    moon_gcrs = erfa.moon98(tt1, tt2)['p'] * AU_KM
-    rot = itrs.rotation_at(t)  # (3, 3, K)
-    sun = np.einsum("ijk,kj->ki", rot, sun_gcrs)
-    moon = np.einsum("ijk,kj->ki", rot, moon_gcrs)
-    return sun, moon
+_GRID_S = 3600.0
 
 
 def sun_moon_ecef_km(start: pd.Timestamp, seconds):
@@ -49,20 +35,40 @@ def sun_moon_ecef_km(start: pd.Timestamp, seconds):
     start : pandas.Timestamp
         UTC origin.
     seconds : array_like (K,)
-        Seconds after ``start``.
+        Seconds after ``start``; any number of samples over any span.
+
+    Notes
+    -----
+    The GCRS positions and the precession-nutation matrix change slowly; they
+    are computed on an hourly grid and interpolated (Moon: < 0.001 deg). The
+    Earth's rotation is applied per sample with the apparent sidereal time,
+    itself linear to microarcseconds within the hour, as Skyfield's ITRS frame
+    does (``R3(GAST) M``; polar motion neglected).
     """
     seconds = np.asarray(seconds, dtype=float)
+    if seconds.size == 0:
+        return np.zeros((0, 3)), np.zeros((0, 3))
     lo, hi = float(np.min(seconds)), float(np.max(seconds))
-    n = int(np.ceil((hi - lo) / _GRID_S)) + 1
-    grid = lo + np.arange(max(n, 2)) * _GRID_S
-    sun_g, moon_g = _sun_moon_grid(start, grid)
+    grid = lo + np.arange(max(int(np.ceil((hi - lo) / _GRID_S)) + 1, 2)) * _GRID_S
+    t = skyfield_times(start, grid)
+    pvh, _ = erfa.epv00(t.whole, t.tt_fraction)
+    sun_gcrs = -pvh["p"] * AU_KM
+    moon_gcrs = erfa.moon98(t.whole, t.tt_fraction)["p"] * AU_KM
+    m = t.M  # (3, 3, K): GCRS to true equator and equinox of date
+    gast = np.unwrap(np.radians(np.asarray(t.gast) * 15.0))
+
+    def interp(values):
+        return np.interp(seconds, grid, values)
+
+    m_s = np.array([[interp(m[i, j]) for j in range(3)] for i in range(3)])  # (3, 3, K')
+    theta = interp(gast)
+    c, s_ = np.cos(theta), np.sin(theta)
     out = []
-    for vec in (sun_g, moon_g):
-        dist = np.linalg.norm(vec, axis=1)
-        unit = vec / dist[:, None]
-        u = np.stack([np.interp(seconds, grid, unit[:, k]) for k in range(3)], axis=-1)
-        u /= np.linalg.norm(u, axis=-1, keepdims=True)
-        out.append(u * np.interp(seconds, grid, dist)[..., None])
+    for vec in (sun_gcrs, moon_gcrs):
+        v = np.stack([interp(vec[:, k]) for k in range(3)], axis=-1)  # (K', 3)
+        tod = np.einsum("ijk,kj->ki", m_s, v)
+        out.append(np.stack([c * tod[:, 0] + s_ * tod[:, 1], c * tod[:, 1] - s_ * tod[:, 0],
+                             tod[:, 2]], axis=-1))
     return out[0], out[1]
 
 

@@ -151,6 +151,10 @@ def enu_basis(latitude_deg, longitude_deg) -> np.ndarray:
     return np.array([[-so, co, 0.0], [-sl * co, -sl * so, cl], [cl * co, cl * so, sl]])
 
 
+def _dot(a, b):
+    return np.einsum("...k,...k->...", a, b)
+
+
 def look_angles(r_km, v_km_s, site_km, basis):
     """Elevation, azimuth, range and their rates from Earth-fixed vectors ([2] Alg. 27).
 
@@ -158,10 +162,10 @@ def look_angles(r_km, v_km_s, site_km, basis):
     ----------
     r_km, v_km_s : ndarray (..., 3)
         Earth-fixed satellite position [km] and velocity [km/s].
-    site_km : ndarray (3,)
-        Earth-fixed station position [km].
-    basis : ndarray (3, 3)
-        :func:`enu_basis` of the station.
+    site_km : ndarray (3,) or (..., 3)
+        Earth-fixed station position [km] (one station, or one per row).
+    basis : ndarray (3, 3) or (..., 3, 3)
+        :func:`enu_basis` of the station(s).
 
     Returns
     -------
@@ -170,12 +174,10 @@ def look_angles(r_km, v_km_s, site_km, basis):
         ``range_km``, ``range_rate_km_s``, ``elevation_rate_deg_s``.
     """
     rho = r_km - site_km
-    e = rho @ basis[0]
-    n = rho @ basis[1]
-    u = rho @ basis[2]
+    e, n, u = (_dot(rho, basis[..., i, :]) for i in range(3))
     rng = np.sqrt(e * e + n * n + u * u)
-    rate = np.einsum("...k,...k->...", rho, v_km_s) / rng
-    u_dot = v_km_s @ basis[2]
+    rate = _dot(rho, v_km_s) / rng
+    u_dot = _dot(v_km_s, basis[..., 2, :])
     horiz = np.sqrt(e * e + n * n)
     el = np.arctan2(u, horiz)
     # d(el)/dt = (u_dot * rng - u * rate) / (rng * horiz)
@@ -187,10 +189,6 @@ def look_angles(r_km, v_km_s, site_km, basis):
         "range_rate_km_s": rate,
         "elevation_rate_deg_s": np.degrees(el_rate),
     }
-
-
-def _dot(a, b):
-    return np.einsum("...k,...k->...", a, b)
 
 
 def elevation_and_rate(r_km, v_km_s, site_km, up):

@@ -66,17 +66,8 @@ class _Stations:
 
     def look(self, sta, r, v):
         """Elevation [deg], its rate [deg/s], azimuth [deg] and range [km] of rows."""
-        rho = r - self.sites[sta]
-        b = self.bases[sta]
-        e, n, u = (np.einsum("jk,jk->j", rho, b[:, i]) for i in range(3))
-        rng = np.sqrt(e * e + n * n + u * u)
-        range_rate = np.einsum("jk,jk->j", rho, v) / rng
-        sin_el = u / rng
-        cos_el = np.sqrt(np.maximum(1.0 - sin_el * sin_el, 1e-300))
-        rate = np.degrees((np.einsum("jk,jk->j", v, b[:, 2]) - sin_el * range_rate) / (rng * cos_el))
-        el = np.degrees(np.arcsin(np.clip(sin_el, -1.0, 1.0)))
-        az = np.degrees(np.arctan2(e, n)) % 360.0
-        return el, rate, az, rng
+        la = look_angles(r, v, self.sites[sta], self.bases[sta])
+        return la["elevation_deg"], la["elevation_rate_deg_s"], la["azimuth_deg"], la["range_km"]
 
 
 class _Brackets:
@@ -543,6 +534,54 @@ TRACK_COLUMNS = [
 ]
 
 
+def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> pd.DataFrame:
+    """Geometry samples of many (satellite, station, [start, end]) spans at once.
+
+    ``start_s`` and ``end_s`` are seconds after ``t0``; each span is sampled
+    every ``step_s`` from its start, plus its end. Returns ``pass_id`` (the span's
+    index) and :data:`TRACK_COLUMNS`, one SGP4 call per satellite.
+    """
+    start_s, end_s = np.asarray(start_s, float), np.asarray(end_s, float)
+    counts = np.floor((end_s - start_s) / step_s + 1e-9).astype(np.int64) + 1
+    pass_id = np.repeat(np.arange(start_s.size), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    seconds = start_s[pass_id] + (np.arange(pass_id.size) - first) * step_s
+    # close each span at its end when the grid stops short of it
+    short = end_s - (start_s + (counts - 1) * step_s) > 1e-6
+    if short.any():
+        extra = np.flatnonzero(short)
+        pass_id = np.concatenate([pass_id, extra])
+        seconds = np.concatenate([seconds, end_s[extra]])
+        order = np.lexsort((seconds, pass_id))
+        pass_id, seconds = pass_id[order], seconds[order]
+    base = TimeBase.for_span(t0, float(seconds.max(initial=0.0)))
+    sat_row, sta_row = np.asarray(sat_idx)[pass_id], np.asarray(sta_idx)[pass_id]
+    r = np.full((seconds.size, 3), np.nan)
+    v = np.full((seconds.size, 3), np.nan)
+    for i in np.unique(sat_row):
+        rows = np.flatnonzero(sat_row == i)
+        r[rows], v[rows] = propagate_one_ecef(sats[i].satrec, base, seconds[rows])
+    sites = np.array([s.ecef_km() for s in stas])[sta_row]
+    bases = np.array([enu_basis(s.latitude_deg, s.longitude_deg) for s in stas])[sta_row]
+    look = look_angles(r, v, sites, bases)
+    sun, moon = sun_moon_ecef_km(t0, seconds)
+    los = r - sites
+    return pd.DataFrame({
+        "pass_id": pass_id,
+        "time_utc": timestamps(t0, seconds),
+        "elevation_deg": look["elevation_deg"],
+        "azimuth_deg": look["azimuth_deg"],
+        "range_km": look["range_km"],
+        "range_rate_km_s": look["range_rate_km_s"],
+        "satellite_altitude_km": ecef_to_geodetic_altitude_km(r),
+        "sun_elevation_deg": body_elevation_deg(sun, sites, bases[:, 2]),
+        "moon_elevation_deg": body_elevation_deg(moon, sites, bases[:, 2]),
+        "moon_illuminated_fraction": moon_illuminated_fraction(sun, moon),
+        "moon_separation_deg": separation_deg(los, moon - sites),
+        "sun_separation_deg": separation_deg(los, sun - sites),
+    })
+
+
 def pass_track(satellite, station, start, end, step_s: float = 1.0) -> pd.DataFrame:
     """Geometry of one satellite seen from one station, sampled every ``step_s``.
 
@@ -554,44 +593,78 @@ def pass_track(satellite, station, start, end, step_s: float = 1.0) -> pd.DataFr
     start, end : str or datetime
         UTC span (e.g. a pass's ``rise_utc`` and ``set_utc``).
     step_s : float
-        Sample spacing [s].
+        Sample spacing [s]; the span's end is always sampled.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`TRACK_COLUMNS`; ``moon_separation_deg`` and
         ``sun_separation_deg`` are the angles between the line of sight and the
-        Moon / Sun. ``attrs`` holds ``satellite``, ``norad_id``, ``station``.
+        Moon / Sun. ``attrs`` holds ``satellite``, ``norad_id``, ``station``,
+        ``sample_s``.
     """
     t0, t1 = check_span(start, end)
     check_range("step_s", step_s, 0.001, 3600.0)
     sats = _as_satellites(satellite, near=t0)
     if len(sats) != 1:
         raise InputError(f"satellite = {satellite!r} holds {len(sats)} satellites; pass_track takes one")
-    sat = sats[0]
     sta = get_stations(station)[0]
-    _stale_warning([sat], t0, t1)
-    seconds = utc_seconds_grid(t0, t1, step_s)
-    r, v = propagate_one_ecef(sat.satrec, TimeBase.for_span(t0, seconds[-1]), seconds)
-    site = sta.ecef_km()
-    basis = enu_basis(sta.latitude_deg, sta.longitude_deg)
-    look = look_angles(r, v, site, basis)
-    sun, moon = sun_moon_ecef_km(t0, seconds)
-    los = r - site
-
-    df = pd.DataFrame({
-        "time_utc": timestamps(t0, seconds),
-        "elevation_deg": look["elevation_deg"],
-        "azimuth_deg": look["azimuth_deg"],
-        "range_km": look["range_km"],
-        "range_rate_km_s": look["range_rate_km_s"],
-        "satellite_altitude_km": ecef_to_geodetic_altitude_km(r),
-        "sun_elevation_deg": body_elevation_deg(sun, site, basis[2]),
-        "moon_elevation_deg": body_elevation_deg(moon, site, basis[2]),
-        "moon_illuminated_fraction": moon_illuminated_fraction(sun, moon),
-        "moon_separation_deg": separation_deg(los, moon - site),
-        "sun_separation_deg": separation_deg(los, sun - site),
-    }, columns=TRACK_COLUMNS)
-    df.attrs.update(satellite=sat.name, norad_id=sat.norad_id, station=sta.name,
+    _stale_warning(sats, t0, t1)
+    df = _sample_tracks(sats, [0], [sta], [0], t0, [0.0], [(t1 - t0).total_seconds()], step_s)
+    df = df.drop(columns="pass_id")[TRACK_COLUMNS]
+    df.attrs.update(satellite=sats[0].name, norad_id=sats[0].norad_id, station=sta.name,
                     sample_s=float(step_s))
+    return df
+
+
+def pass_tracks(passes: pd.DataFrame, satellites, stations=None, step_s: float = 1.0) -> pd.DataFrame:
+    """Sample every pass of a :func:`find_passes` table from rise to set.
+
+    Parameters
+    ----------
+    passes : pandas.DataFrame
+        Rows of :func:`find_passes` (at least ``norad_id``, ``station``,
+        ``rise_utc``, ``set_utc``).
+    satellites : list of Satellite or str
+        The satellites the passes were computed for (matched by NORAD id).
+    stations : list of GroundStation or names, optional
+        The stations (matched by name); default: looked up from the table.
+    step_s : float
+        Sample spacing [s].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``pass_id`` (the row label in ``passes``), ``satellite``,
+        ``norad_id``, ``station`` and :data:`TRACK_COLUMNS`; ``attrs["sample_s"]``.
+    """
+    check_range("step_s", step_s, 0.001, 3600.0)
+    cols = list(TRACK_COLUMNS)
+    if len(passes) == 0:
+        out = pd.DataFrame(columns=["pass_id", "satellite", "norad_id", "station"] + cols)
+        out.attrs["sample_s"] = float(step_s)
+        return out
+    t0 = parse_utc(passes["rise_utc"].min())
+    sats = _as_satellites(satellites, near=t0)
+    by_norad = {s.norad_id: k for k, s in enumerate(sats)}
+    missing = set(passes["norad_id"]) - set(by_norad)
+    if missing:
+        raise InputError(f"norad_id = {sorted(missing)[0]} of the passes is not among the satellites given")
+    stas = get_stations(sorted(set(passes["station"]))) if stations is None else get_stations(stations)
+    by_name = {s.name: k for k, s in enumerate(stas)}
+    unknown = set(passes["station"]) - set(by_name)
+    if unknown:
+        raise InputError(f"station = {sorted(unknown)[0]!r} of the passes is not among the stations given")
+    rise = (pd.to_datetime(passes["rise_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    set_ = (pd.to_datetime(passes["set_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    sat_idx = passes["norad_id"].map(by_norad).to_numpy()
+    sta_idx = passes["station"].map(by_name).to_numpy()
+    df = _sample_tracks(sats, sat_idx, stas, sta_idx, t0, rise, set_, step_s)
+    labels = passes.index.to_numpy()
+    k = df["pass_id"].to_numpy()
+    df["pass_id"] = labels[k]
+    df.insert(1, "satellite", np.array([s.name for s in sats], dtype=object)[sat_idx[k]])
+    df.insert(2, "norad_id", np.array([s.norad_id for s in sats])[sat_idx[k]])
+    df.insert(3, "station", np.array([s.name for s in stas], dtype=object)[sta_idx[k]])
+    df.attrs["sample_s"] = float(step_s)
     return df

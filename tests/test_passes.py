@@ -156,3 +156,30 @@ def test_pass_track_columns_and_geometry():
     assert (tr.sun_elevation_deg < -60).all()
     # last quarter (k = 0.5) was 21 Dec 2016 01:56 UTC, 1.4 days later; k falls ~0.1 a day
     assert tr.moon_illuminated_fraction.between(0.6, 0.7).all()
+
+
+def test_pass_tracks_equal_pass_track_and_stay_above_floor():
+    from orbitqkd.passes import pass_tracks
+
+    p = find_passes("micius", ["Xinglong", "Graz", "Matera"], "2016-12-19", days=2)
+    tr = pass_tracks(p, "micius", step_s=2.0)
+    assert set(tr.pass_id) == set(p.index)
+    one = pass_track("micius", p.station[2], p.rise_utc[2], p.set_utc[2], step_s=2.0)
+    mine = tr[tr.pass_id == 2].reset_index(drop=True)
+    assert len(mine) == len(one)
+    assert np.abs(mine.elevation_deg - one.elevation_deg).max() < 1e-6
+    # every sample of a pass lies above the station's floor (to the refinement tolerance)
+    floor = {"Xinglong": 10.0, "Graz": 15.0, "Matera": 20.0}
+    assert (tr.elevation_deg >= tr.station.map(floor) - 1e-3).all()
+    # first and last samples are the rise and set
+    first = tr.groupby("pass_id").time_utc.first()
+    assert (first == p.rise_utc.dt.round("us")).all() or \
+        (abs((first - p.rise_utc).dt.total_seconds()) < 1e-3).all()
+
+
+def test_pass_tracks_unknown_satellite():
+    from orbitqkd.passes import pass_tracks
+
+    p = find_passes("micius", ["Graz"], "2016-12-19", days=1)
+    with pytest.raises(InputError, match=r"norad_id = 41731 of the passes is not among the satellites given"):
+        pass_tracks(p, load_satellites("glonass"))
