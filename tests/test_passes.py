@@ -167,7 +167,8 @@ def test_pass_tracks_equal_pass_track_and_stay_above_floor():
     one = pass_track("micius", p.station[2], p.rise_utc[2], p.set_utc[2], step_s=2.0)
     mine = tr[tr.pass_id == 2].reset_index(drop=True)
     assert len(mine) == len(one)
-    assert np.abs(mine.elevation_deg - one.elevation_deg).max() < 1e-6
+    # the two interpolate UT1-UTC over different spans: 1e-5 deg is 0.1 m at 600 km
+    assert np.abs(mine.elevation_deg - one.elevation_deg).max() < 1e-5
     # every sample of a pass lies above the station's floor (to the refinement tolerance)
     floor = {"Xinglong": 10.0, "Graz": 15.0, "Matera": 20.0}
     assert (tr.elevation_deg >= tr.station.map(floor) - 1e-3).all()
