@@ -99,3 +99,53 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight")
     return path
+
+
+def figure_png_base64(fig, dpi: int = 110) -> str:
+    """A matplotlib figure as a base64 PNG string, for self-contained HTML."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def html_report(title: str, blocks) -> str:
+    """A self-contained HTML page (no external files or scripts).
+
+    ``blocks`` is a sequence of ``(heading, content)``: ``content`` is a
+    DataFrame (rendered as a table), a matplotlib figure (embedded PNG) or a
+    string (a paragraph, escaped).
+    """
+    import html
+
+    parts = [
+        "<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:75em}"
+        "table{border-collapse:collapse;font-size:0.9em}"
+        "td,th{border:1px solid #ccc;padding:0.2em 0.6em;text-align:right}"
+        "th{background:#f0f0f0}img{max-width:100%}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    for heading, content in blocks:
+        if heading:
+            parts.append(f"<h2>{html.escape(heading)}</h2>")
+        if isinstance(content, pd.DataFrame):
+            parts.append(content.to_html(index=False, float_format=lambda x: f"{x:,.4g}",
+                                         na_rep="", border=0))
+        elif hasattr(content, "savefig"):
+            parts.append(f"<img alt='{html.escape(heading or 'figure')}' "
+                         f"src='data:image/png;base64,{figure_png_base64(content)}'>")
+        else:
+            parts.append(f"<p>{html.escape(str(content))}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write text atomically (UTF-8)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
