@@ -65,17 +65,22 @@ def _jsonable(value):
     return value
 
 
+def _clean(obj):
+    """Recursively turn numpy/pandas values into JSON types (NaN and inf become null)."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if np.isfinite(obj) else None
+    out = _jsonable(obj)
+    return [_clean(v) for v in out] if isinstance(out, list) else out
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
     """Write a JSON document atomically (NaN becomes null, timestamps ISO 8601)."""
-
-    def default(o):
-        out = _jsonable(o)
-        if out is o:
-            raise TypeError(f"cannot serialise {type(o).__name__} to JSON")
-        return out
-
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(obj, indent=2, default=default, allow_nan=False) + "\n")
+        tmp.write_text(json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n")
     return Path(path)
 
 
