@@ -120,6 +120,9 @@ def _root():
 from .cli_scale import scale_passes  # noqa: E402
 
 app.command("passes-dask")(scale_passes)
+from .cli_export import export  # noqa: E402
+
+app.command("export")(export)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
