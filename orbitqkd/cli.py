@@ -117,6 +117,12 @@ def _root():
 
 
 # Commands from the other modules are registered below this line.
+from .cli_scale import scale_passes  # noqa: E402
+
+app.command("passes-dask")(scale_passes)
+from .cli_export import export  # noqa: E402
+
+app.command("export")(export)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
