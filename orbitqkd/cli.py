@@ -86,6 +86,7 @@ def passes_cmd(
     station: Annotated[Optional[list[str]], typer.Option("--station", "-s", help="Station name from the catalogue, or 'lat_deg,lon_deg[,alt_m]'. Repeat for several; default all bundled stations.")] = None,
     stations_file: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False, help="Extra stations CSV (columns as data/stations/optical_ground_stations.csv).")] = None,
     norad_id: Annotated[Optional[list[int]], typer.Option(help="Keep only these NORAD catalogue numbers. Repeat for several.")] = None,
+    name: Annotated[Optional[list[str]], typer.Option(help="Keep only satellites whose name contains this text (case-insensitive). Repeat for several.")] = None,
     start: Annotated[Optional[str], typer.Option(help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the newest element epoch.")] = None,
     days: Annotated[float, typer.Option(min=1e-3, max=3660, help="Length of the span in days.")] = 1.0,
     min_elevation_deg: Annotated[Optional[float], typer.Option(min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")] = None,
@@ -100,7 +101,7 @@ def passes_cmd(
     from .stations import get_stations
     from .tle import load_satellites
 
-    sats = load_satellites(satellites, near=start, norad_ids=norad_id)
+    sats = load_satellites(satellites, near=start, norad_ids=norad_id, names=name)
     if start is None:
         start = max(s.epoch for s in sats).normalize()
     stas = get_stations(station if station else "all", _load_catalogue(stations_file))
