@@ -135,17 +135,32 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _one_line_warning
+    # click's exceptions, whether typer vendors click (typer >= 0.20) or uses it
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    click_exceptions = sys.modules[click_error.__module__]
+    no_args = getattr(click_exceptions, "NoArgsIsHelpError", ())
+    aborted = (KeyboardInterrupt, typer.Abort, getattr(click_exceptions, "Abort", typer.Abort))
     try:
-        app(args=argv, prog_name="orbitqkd")
+        # not standalone: option errors come back here and become one line too
+        status = app(args=argv, prog_name="orbitqkd", standalone_mode=False)
     except OrbitQKDError as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
-    except KeyboardInterrupt:
+    except no_args:  # let typer print its help as usual
+        try:
+            app(args=argv, prog_name="orbitqkd")
+        except SystemExit as exc:
+            return exc.code if isinstance(exc.code, int) else 2
+        return 2
+    except click_error as exc:
+        typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+        return exc.exit_code
+    except aborted:
         typer.echo("interrupted", err=True)
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
+    return status if isinstance(status, int) else 0
 
 
 if __name__ == "__main__":

@@ -415,6 +415,17 @@ def find_passes(
                      cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg)
 
 
+def _at(values, j):
+    """``values[j]`` where ``j >= 0``, else -inf; -inf everywhere when ``values`` is empty.
+
+    Culminations that precede every rise have ``j = -1``; with no pass at all
+    (every maximum below the floor) ``values`` is empty and plain indexing fails.
+    """
+    if values.size == 0:
+        return np.full(j.shape, -np.inf)
+    return np.where(j >= 0, values[np.maximum(j, 0)], -np.inf)
+
+
 def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, dark_deg):
     """Refine the brackets and pair rises with sets into passes."""
     n_sta = len(stas)
@@ -445,7 +456,7 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, da
     # grazing passes: a culmination above the floor outside every pass found on the grid
     c_key = pair[culm] * big + t_culm
     j = np.searchsorted(rise_key, c_key, side="right") - 1
-    inside = (j >= 0) & (c_key <= set_key[np.maximum(j, 0)])
+    inside = (j >= 0) & (c_key <= _at(set_key, j))
     graze = np.flatnonzero((g_culm > 0) & ~inside)
     p_rise_br, p_set_br = rise_rows, set_rows
     t_rise, t_set = t_ev[rise_rows], t_ev[set_rows]
@@ -470,12 +481,12 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, da
 
     # culmination: the highest refined maximum inside the pass, else the higher end
     j = np.searchsorted(rise_key, c_key, side="right") - 1
-    ok = (j >= 0) & (c_key <= set_key[np.maximum(j, 0)])
+    ok = (j >= 0) & (c_key <= _at(set_key, j))
     best = np.full(rise_key.size, -np.inf)
     np.maximum.at(best, j[ok], g_culm[ok])
     p_culm_br = np.full(rise_key.size, -1)
     t_best = np.full(rise_key.size, np.nan)
-    winner = ok & (g_culm == best[np.maximum(j, 0)])
+    winner = ok & (g_culm == _at(best, j))
     t_best[j[winner]] = t_culm[winner]
     p_culm_br[j[winner]] = culm[winner]
     none = np.flatnonzero(np.isnan(t_best))

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +140,38 @@ class Satellite:
         return cls.from_satrec(satrec, name)
 
 
+_DIGITS = "0123456789"  # ASCII only: str.isdigit() also accepts '³', which int() rejects
+
+# Column layout of TLE lines (1-based columns, as in CelesTrak's "NORAD Two-Line
+# Element Set Format" and Space-Track's documentation): (first, last, field, pattern, what)
+_INT = r" *[0-9]+"
+_SATNUM = (3, 7, "catalogue number", r" *[0-9]+|[A-HJ-NP-Z][0-9]{4}", "a number (or Alpha-5)")
+_TLE_COLUMNS = {
+    "1": (
+        _SATNUM,
+        (8, 8, "classification", r"[UCS ]", "U, C or S"),
+        (10, 17, "international designator", r"[0-9]{5}[A-Z][A-Z ]{2}| {8}", "YYNNNPPP or blank"),
+        (19, 32, "epoch", r"[0-9]{5}\.[0-9]{8}", "YYDDD.DDDDDDDD"),
+        (34, 43, "first derivative of mean motion", r"[ +-]\.[0-9]{8}", "like ' .00000364'"),
+        (45, 52, "second derivative of mean motion", r"[ +-][0-9]{5}[+-][0-9]", "like ' 00000-0'"),
+        (54, 61, "BSTAR", r"[ +-][0-9]{5}[+-][0-9]", "like ' 17957-4'"),
+        (63, 63, "ephemeris type", r"[0-9 ]", "a digit"),
+        (65, 68, "element set number", _INT, "a number"),
+    ),
+    "2": (
+        _SATNUM,
+        (9, 16, "inclination", r" *[0-9]+\.[0-9]{4}", "like ' 97.3699'"),
+        (18, 25, "right ascension of the ascending node", r" *[0-9]+\.[0-9]{4}", "like '267.4500'"),
+        (27, 33, "eccentricity", r"[0-9]{7}", "7 digits"),
+        (35, 42, "argument of perigee", r" *[0-9]+\.[0-9]{4}", "like '178.5836'"),
+        (44, 51, "mean anomaly", r" *[0-9]+\.[0-9]{4}", "like '246.0824'"),
+        (53, 63, "mean motion", r" *[0-9]+\.[0-9]{8}", "like '15.23915303'"),
+        (64, 68, "revolution number", _INT, "a number"),
+    ),
+}
+_TLE_BLANKS = {"1": (2, 9, 18, 33, 44, 53, 62, 64), "2": (2, 8, 17, 26, 34, 43, 52)}
+
+
 def _check_tle_line(line: str, number: str, source: str, lineno: int) -> None:
     where = f"{source} line {lineno}"
     if len(line) < 69:
@@ -146,10 +179,20 @@ def _check_tle_line(line: str, number: str, source: str, lineno: int) -> None:
     if line[0] != number or line[1] != " ":
         raise TLEFormatError(f"{where}: expected TLE line {number} to start with '{number} ', got {line[:2]!r}")
     expected = tle_checksum(line)
-    if not line[68].isdigit() or int(line[68]) != expected:
+    if line[68] not in _DIGITS or int(line[68]) != expected:
         raise TLEFormatError(
             f"{where}: checksum {line[68]!r} does not match the computed checksum {expected}"
         )
+    # the checksum cannot see a '0' turned into a letter, space or '.', nor a '1' into '-'
+    for col in _TLE_BLANKS[number]:
+        if line[col - 1] != " ":
+            raise TLEFormatError(f"{where}: TLE line {number} column {col} = {line[col - 1]!r} "
+                                 "should be a blank separating two fields")
+    for first, last, field, pattern, what in _TLE_COLUMNS[number]:
+        text = line[first - 1:last]
+        if not re.fullmatch(pattern, text):
+            raise TLEFormatError(f"{where}: TLE line {number} columns {first}-{last} ({field}) "
+                                 f"= {text!r} is not {what}")
 
 
 def tle_checksum(line: str) -> int:
@@ -158,7 +201,7 @@ def tle_checksum(line: str) -> int:
     >>> tle_checksum("1 41731U 16051A   16353.90152003  .00000364  00000-0  17957-4 0  999")
     3
     """
-    return sum(int(c) if c.isdigit() else (1 if c == "-" else 0) for c in line[:68]) % 10
+    return sum(int(c) if c in _DIGITS else (1 if c == "-" else 0) for c in line[:68]) % 10
 
 
 def parse_tle_text(text: str, source: str = "<tle>") -> list[Satellite]:
