@@ -1,0 +1,83 @@
+"""The whole chain for many passes: geometry -> link budget -> secret key.
+
+:func:`pass_budgets` samples every pass of a :func:`~orbitqkd.passes.find_passes`
+table (one SGP4 call per satellite, :func:`~orbitqkd.passes.pass_tracks`) and
+runs the vectorised :func:`~orbitqkd.budget.link_budget` once per (satellite,
+station) group, so a year of passes costs seconds, not a loop over samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .budget import Link, link_budget, link_preset
+from .errors import InputError
+from .passes import pass_tracks
+from .stations import get_stations
+from .tle import load_satellites
+
+
+def _link_for(links, satellite_name: str, norad_id: int) -> Link:
+    """The link of one satellite: one Link / preset for all, or a mapping by name or NORAD id."""
+    if isinstance(links, (Link, str)):
+        return link_preset(links) if isinstance(links, str) else links
+    for key in (satellite_name, norad_id, str(norad_id)):
+        if key in links:
+            chosen = links[key]
+            return link_preset(chosen) if isinstance(chosen, str) else chosen
+    raise InputError(
+        f"link for satellite = {satellite_name!r} (NORAD {norad_id}) is not given; "
+        f"links are given for {', '.join(map(str, links))}"
+    )
+
+
+def pass_budgets(passes: pd.DataFrame, satellites, links, stations=None,
+                 step_s: float = 1.0) -> pd.DataFrame:
+    """Link budget of every pass, sampled every ``step_s`` from rise to set.
+
+    Parameters
+    ----------
+    passes : pandas.DataFrame
+        A :func:`~orbitqkd.passes.find_passes` table (row labels become ``pass_id``).
+    satellites : list of Satellite or str
+        The satellites of the table.
+    links : Link, str or mapping
+        One link (or preset name) for every pass, or a mapping from satellite
+        name or NORAD id to a link or preset name.
+    stations : list of GroundStation or names, optional
+        The stations of the table; default: looked up by name.
+    step_s : float
+        Sample spacing [s]; the key of a pass is a sum over its samples, so
+        5-10 s samples give the same key to a fraction of a percent.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table: ``pass_id``, ``satellite``, ``norad_id``, ``station``, the
+        track columns and :data:`orbitqkd.budget.BUDGET_COLUMNS`.
+        ``attrs["per_pass"]`` maps ``pass_id`` to that pass's budget attrs
+        (repetition rate, gate, dead time, wavelength, link name, ...).
+    """
+    if len(passes) == 0:
+        out = pd.DataFrame()
+        out.attrs["per_pass"] = {}
+        return out
+    t0 = pd.to_datetime(passes["rise_utc"], utc=True).min()
+    sats = satellites if isinstance(satellites, list) else load_satellites(satellites, near=t0)
+    stas = get_stations(sorted(set(passes["station"])) if stations is None else stations)
+    by_name = {s.name: s for s in stas}
+    tracks = pass_tracks(passes, sats, stas, step_s=step_s)
+    parts, per_pass = [], {}
+    for (name, norad, station), group in tracks.groupby(["satellite", "norad_id", "station"],
+                                                         sort=False):
+        group = group.copy()
+        group.attrs = {"sample_s": float(step_s), "station": station}
+        budget = link_budget(group, _link_for(links, name, int(norad)), by_name[station])
+        attrs = {k: v for k, v in budget.attrs.items() if k != "per_pass"}
+        per_pass.update({pid: attrs for pid in np.unique(budget["pass_id"])})
+        parts.append(budget)
+    out = pd.concat(parts, ignore_index=True).sort_values(["pass_id", "time_utc"], kind="stable")
+    out = out.reset_index(drop=True)
+    out.attrs = {"per_pass": per_pass, "sample_s": float(step_s)}
+    return out

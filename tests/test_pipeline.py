@@ -1,0 +1,34 @@
+import numpy as np
+import pytest
+
+from orbitqkd.budget import link_budget
+from orbitqkd.errors import InputError
+from orbitqkd.passes import find_passes, pass_track
+from orbitqkd.pipeline import pass_budgets
+
+
+@pytest.fixture(scope="module")
+def micius_passes():
+    return find_passes("micius", ["Xinglong", "Graz"], "2016-12-19", days=1)
+
+
+def test_pass_budgets_equal_single_pass_budget(micius_passes):
+    b = pass_budgets(micius_passes, "micius", "micius-xinglong", step_s=5.0)
+    assert set(b.pass_id) == set(micius_passes.index)
+    row = micius_passes.iloc[2]
+    one = link_budget(pass_track("micius", row.station, row.rise_utc, row.set_utc, step_s=5.0),
+                      "micius-xinglong")
+    mine = b[b.pass_id == micius_passes.index[2]]
+    # same samples, same physics: identical to numerical noise of the two time origins
+    assert len(mine) == len(one)
+    assert np.nanmax(np.abs(mine.total_loss_db.to_numpy() - one.total_loss_db.to_numpy())) < 1e-6
+    attrs = b.attrs["per_pass"][micius_passes.index[2]]
+    assert attrs["repetition_rate_hz"] == one.attrs["repetition_rate_hz"]
+    assert attrs["sample_s"] == 5.0
+
+
+def test_links_by_satellite(micius_passes):
+    with pytest.raises(InputError, match=r"link for satellite = 'MICIUS \(QUESS\) 2016-12-18' \(NORAD 41731\) is not given"):
+        pass_budgets(micius_passes, "micius", {"OTHER": "micius-xinglong"})
+    b = pass_budgets(micius_passes, "micius", {41731: "micius-xinglong"}, step_s=10.0)
+    assert len(b) > 0
