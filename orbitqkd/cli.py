@@ -74,6 +74,9 @@ def _root():
 
 
 # Commands from the other modules are registered below this line.
+from .cli_keyrate import keyrate  # noqa: E402
+
+app.command("keyrate")(keyrate)
 
 
 def main(argv: list[str] | None = None) -> int:
