@@ -37,7 +37,9 @@ class PassKey:
 
     Counts are expected numbers of events; ``secret_bits`` is the finite-key
     length if the protocol asks for it, else the asymptotic one. ``zero_reason``
-    is empty when ``secret_bits > 0``.
+    is empty when ``secret_bits > 0``. ``single_photon_bits`` is the decoy lower
+    bound s_X1 for decoy BB84, and the key-basis coincidences for BBM92 (every
+    coincidence is a pair event there). Intensities are NaN for BBM92.
     """
 
     protocol: str
@@ -96,6 +98,10 @@ def _valid(df: pd.DataFrame, suffix: str = "") -> np.ndarray:
     return ok
 
 
+def _cat(parts) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
 def _times(frames) -> tuple:
     times = pd.concat([f["time_utc"] for f in frames]) if frames else pd.Series([], dtype=object)
     return (times.iloc[0], times.iloc[-1]) if len(times) else (None, None)
@@ -130,8 +136,7 @@ def _decoy_samples(budgets, repetition_rate_hz=None, gate_width_ns=None, sample_
         if ok.any():
             used.append(df.loc[ok])
     start, end = _times(used)
-    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
-    return _Samples(cat(eta), cat(y0), cat(pulses), dur, start, end, len(budgets))
+    return _Samples(_cat(eta), _cat(y0), _cat(pulses), dur, start, end, len(budgets))
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +213,7 @@ def optimise_decoy(s: _Samples, proto: DecoyBB84, finite: bool | None = None):
     return replace(proto, mu_s=mu_s, mu_d=mu_d, p_s=p_s, p_d=p_d, p_x=p_x)
 
 
-def _zero_reason(secret, asym, qber, detections, single, finite, n_samples):
+def _zero_reason(secret, asym, qber, detections, finite, n_samples):
     if n_samples == 0:
         return ZERO_BELOW_HORIZON
     if not detections > 0.5:
@@ -232,7 +237,7 @@ def _decoy_key(s: _Samples, proto: DecoyBB84) -> PassKey:
     qber = float(np.ravel(bx.qber)[0]) if det > 0 else float("nan")
     single = float(np.ravel(bx.single_photon_events if proto.finite else bxa.single_photon_events)[0])
     phase = float(np.ravel(bx.phase_error if proto.finite else bxa.phase_error)[0])
-    reason = _zero_reason(secret, asym, qber, det, single, proto.finite, len(s.eta))
+    reason = _zero_reason(secret, asym, qber, det, proto.finite, len(s.eta))
     return PassKey("decoy-bb84", s.start, s.end, s.n_passes, s.duration_s, det, det * sift,
                    qber, phase, single, asym, fin, secret, proto.mu_s, proto.mu_d, proto.mu_v,
                    proto.p_s, proto.p_d, proto.p_x, reason)
@@ -260,9 +265,8 @@ def _pair_samples(pairs, sample_s=None):
         dur += ok.sum() * dt
         if ok.any():
             used.append(m.loc[ok])
-    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
     start, end = _times(used)
-    return cat(ea), cat(eb), cat(na), cat(nb), cat(dts), start, end, dur
+    return _cat(ea), _cat(eb), _cat(na), _cat(nb), _cat(dts), start, end, dur
 
 
 def _bbm92_key(pairs, proto: BBM92, sample_s=None) -> PassKey:
@@ -286,7 +290,7 @@ def _bbm92_key(pairs, proto: BBM92, sample_s=None) -> PassKey:
     fin, asym = keys[True][0], keys[False][0]
     secret = fin if proto.finite else asym
     phase = keys[proto.finite][1]
-    reason = _zero_reason(secret, asym, qber, coinc, nx, proto.finite, len(ea))
+    reason = _zero_reason(secret, asym, qber, coinc, proto.finite, len(ea))
     if reason == ZERO_SINGLE_PHOTON:
         reason = ZERO_QBER
     nan = float("nan")

@@ -11,17 +11,28 @@ from dataclasses import dataclass
 from ..errors import InputError, check_range
 
 
-def _check_common(obj) -> None:
-    """Checks shared by both protocols: basis bias, security parameters, EC, misalignment."""
-    check_range("p_x", obj.p_x, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    check_range("eps_sec", obj.eps_sec, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    check_range("eps_cor", obj.eps_cor, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
-    check_range("f_ec", obj.f_ec, 1.0, 3.0)
-    check_range("misalignment", obj.misalignment, 0.0, 0.5, high_inclusive=False)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _KeyParameters:
+    """Fields shared by every protocol: basis bias, security, error correction, errors."""
+
+    p_x: float = 0.5
+    eps_sec: float = 1e-10
+    eps_cor: float = 1e-15
+    f_ec: float = 1.16
+    misalignment: float = 0.01
+    finite: bool = True
+    both_bases: bool = False
+
+    def __post_init__(self):
+        check_range("p_x", self.p_x, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+        check_range("eps_sec", self.eps_sec, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+        check_range("eps_cor", self.eps_cor, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+        check_range("f_ec", self.f_ec, 1.0, 3.0)
+        check_range("misalignment", self.misalignment, 0.0, 0.5, high_inclusive=False)
 
 
-@dataclass(frozen=True, slots=True)
-class DecoyBB84:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecoyBB84(_KeyParameters):
     """Prepare-and-measure BB84 with one signal and two decoy intensities.
 
     Parameters
@@ -55,14 +66,7 @@ class DecoyBB84:
     mu_v: float = 0.0
     p_s: float = 0.5
     p_d: float = 0.25
-    p_x: float = 0.5
-    eps_sec: float = 1e-10
-    eps_cor: float = 1e-15
-    f_ec: float = 1.16
-    misalignment: float = 0.01
-    finite: bool = True
     optimise: bool = False
-    both_bases: bool = False
 
     def __post_init__(self):
         check_range("mu_s", self.mu_s, 0.0, 10.0, low_inclusive=False)
@@ -80,7 +84,7 @@ class DecoyBB84:
         check_range("p_d", self.p_d, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
         if not self.p_s + self.p_d < 1.0:
             raise InputError(f"p_s + p_d = {self.p_s + self.p_d:g} is outside the range p_s + p_d < 1")
-        _check_common(self)
+        _KeyParameters.__post_init__(self)
 
     @property
     def p_v(self) -> float:
@@ -88,8 +92,8 @@ class DecoyBB84:
         return 1.0 - self.p_s - self.p_d
 
 
-@dataclass(frozen=True, slots=True)
-class BBM92:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BBM92(_KeyParameters):
     """Entanglement-based BBM92 from a satellite pair source to two ground stations.
 
     Parameters
@@ -100,21 +104,15 @@ class BBM92:
         Width of the coincidence window [ns]; also sets the accidental rate.
     p_x, eps_sec, eps_cor, f_ec, misalignment, finite, both_bases
         As in :class:`DecoyBB84` (``both_bases`` defaults to True, as in the
-        symmetric-basis Micius experiments).
+        symmetric-basis Micius experiments). All fields are keyword-only.
     """
 
     pair_rate_hz: float = 5.9e6
     coincidence_window_ns: float = 2.5
-    p_x: float = 0.5
-    eps_sec: float = 1e-10
-    eps_cor: float = 1e-15
-    f_ec: float = 1.19
-    misalignment: float = 0.03
-    finite: bool = True
     both_bases: bool = True
 
     def __post_init__(self):
         check_range("pair_rate_hz", self.pair_rate_hz, 0.0, 1e12, low_inclusive=False)
         check_range("coincidence_window_ns", self.coincidence_window_ns, 0.0, 1e6,
                     low_inclusive=False)
-        _check_common(self)
+        _KeyParameters.__post_init__(self)
