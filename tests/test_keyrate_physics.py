@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orbitqkd.keyrate import (
     bbm92_key_length,
@@ -10,6 +12,7 @@ from orbitqkd.keyrate import (
     coincidence_gain,
     decoy_key_length,
     decoy_rate,
+    error_gain,
     gain,
     qber,
     single_photon_error_upper,
@@ -90,7 +93,7 @@ def test_gys_maximum_distance_matches_ma_2005():
 
 def _counts(eta, y0, ed, mu, p, px, pulses):
     q = [p_k * pulses * gain(m, eta, y0) for m, p_k in zip(mu, p)]
-    e = [p_k * pulses * qber(m, eta, y0, ed) * gain(m, eta, y0) for m, p_k in zip(mu, p)]
+    e = [p_k * pulses * error_gain(m, eta, y0, ed) for m, p_k in zip(mu, p)]
     x, z = px**2, (1 - px) ** 2
     return [x * c for c in q], [x * c for c in e], [z * c for c in q], [z * c for c in e]
 
@@ -155,3 +158,18 @@ def test_bbm92_key_asymptotic_closed_form_and_threshold():
     assert bbm92_key_length(1e6, 0.12, 1e6, 0.12, finite=False)[0] == 0.0
     fin, phi = bbm92_key_length(1e6, 0.03, 1e6, 0.03)
     assert 0 < fin < k and phi > 0.03
+
+
+
+@settings(max_examples=60, deadline=None)
+@given(loss_db=st.floats(10, 70), noise=st.floats(0, 1e-4), ed=st.floats(0, 0.2),
+       pulses=st.floats(1e6, 1e13), px=st.floats(0.5, 0.95))
+def test_finite_key_properties(loss_db, noise, ed, pulses, px):
+    eta = 10 ** (-loss_db / 10)
+    mu, p = (0.6, 0.15, 0.0), (0.6, 0.3, 0.1)
+    c = _counts(eta, noise, ed, mu, p, px, pulses)
+    fin = decoy_key_length(*c, mu, p)
+    asy = decoy_key_length(*c, mu, p, finite=False)
+    assert 0 <= fin.key_bits <= asy.key_bits + 1e-6
+    assert fin.key_bits <= fin.single_photon_events + fin.vacuum_events + 1e-6
+    assert 0 <= fin.phase_error <= 0.5

@@ -69,9 +69,11 @@ class PassKey:
 
 
 def _attr(df, name, override, default=None):
-    value = override if override is not None else df.attrs.get(name, default)
+    """Option, else ``df.attrs[name]``, else a column of that name, else ``default``."""
+    value = override if override is not None else df.attrs.get(name)
     if value is None and name in df.columns and len(df):
         value = float(df[name].iloc[0])
+    value = default if value is None else value
     if value is None:
         raise InputError(f"{name} is missing: give it as an option or in the budget attrs")
     return float(check_range(name, float(value), 0.0, low_inclusive=False))
