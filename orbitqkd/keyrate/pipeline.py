@@ -40,6 +40,35 @@ class PassKey:
     is empty when ``secret_bits > 0``. ``single_photon_bits`` is the decoy lower
     bound s_X1 for decoy BB84, and the key-basis coincidences for BBM92 (every
     coincidence is a pair event there). Intensities are NaN for BBM92.
+
+    Attributes
+    ----------
+    protocol : str
+        ``'decoy-bb84'`` or ``'bbm92'``.
+    start_utc, end_utc : pandas.Timestamp or None
+        First and last usable sample of the block.
+    n_passes : int
+        Passes pooled into the block.
+    duration_s : float
+        Usable time [s] (samples above the horizon with finite budget).
+    detections : float
+        Clicks (decoy BB84, all intensities and bases) or coincidences (BBM92) [counts].
+    sifted_bits : float
+        Detections with matching bases [bits].
+    qber : float
+        Key-basis bit error rate [fraction].
+    phase_error : float
+        Upper bound on the (single-photon) phase error rate used [fraction].
+    single_photon_bits : float
+        See above [bits].
+    asymptotic_secret_bits, finite_secret_bits, secret_bits : float
+        Key lengths [bits].
+    mu_s, mu_d, mu_v : float
+        Intensities used (optimised when asked) [photons/pulse].
+    p_s, p_d, p_x : float
+        Probabilities used (optimised when asked).
+    zero_reason : str
+        Why ``secret_bits`` is zero, else ``''``.
     """
 
     protocol: str
