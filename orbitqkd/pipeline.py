@@ -81,3 +81,72 @@ def pass_budgets(passes: pd.DataFrame, satellites, links, stations=None,
     out = out.reset_index(drop=True)
     out.attrs = {"per_pass": per_pass, "sample_s": float(step_s)}
     return out
+
+
+KEY_COLUMNS = [
+    "usable_s", "mean_loss_db", "detections", "sifted_bits", "qber_percent", "secret_bits",
+    "key_bits", "secret_rate_bps", "zero_reason",
+]
+
+
+def pass_keys(passes: pd.DataFrame, budgets: pd.DataFrame, protocol=None, *,
+              progress: bool = False) -> pd.DataFrame:
+    """Secret key of every pass from its budget (:func:`pass_budgets`).
+
+    Returns ``passes`` with :data:`KEY_COLUMNS` added: ``usable_s`` (samples
+    above the horizon with a finite budget), ``mean_loss_db`` over them,
+    detections, sifted bits, QBER, ``secret_bits`` (finite-key or asymptotic
+    as the protocol says; ``key_bits`` is the same number, the column the
+    scheduler reads) and ``zero_reason`` when a pass yields nothing.
+    """
+    from .keyrate.pipeline import pass_key
+
+    out = passes.copy()
+    for col in KEY_COLUMNS:
+        out[col] = "" if col == "zero_reason" else 0.0
+    if len(passes) == 0:
+        return out
+    per_pass = budgets.attrs.get("per_pass", {})
+    groups = budgets.groupby("pass_id", sort=False) if len(budgets) else []
+    if progress:
+        from tqdm.auto import tqdm
+
+        groups = tqdm(groups, total=budgets["pass_id"].nunique(), desc="secret key", unit="pass")
+    for pid, budget in groups:
+        attrs = per_pass.get(pid, budgets.attrs)
+        key = pass_key(budget, protocol, repetition_rate_hz=attrs.get("repetition_rate_hz"),
+                       gate_width_ns=attrs.get("gate_width_ns"), sample_s=attrs.get("sample_s"))
+        usable = budget["above_horizon"].to_numpy(bool) & np.isfinite(budget["total_loss_db"])
+        out.loc[pid, ["usable_s", "mean_loss_db", "detections", "sifted_bits", "qber_percent",
+                      "secret_bits", "key_bits", "secret_rate_bps"]] = [
+            key.duration_s,
+            float(budget["total_loss_db"].to_numpy()[usable].mean()) if usable.any() else np.nan,
+            key.detections, key.sifted_bits, 100.0 * key.qber, key.secret_bits, key.secret_bits,
+            key.secret_bits / key.duration_s if key.duration_s else 0.0,
+        ]
+        out.loc[pid, "zero_reason"] = key.zero_reason
+    missing = ~out.index.isin(budgets["pass_id"].unique() if len(budgets) else [])
+    out.loc[missing, "zero_reason"] = "below horizon"
+    return out
+
+
+def candidate_passes(satellites, stations, start, *, days=None, end=None, links="micius-xinglong",
+                     protocol=None, step_s: float = 5.0, min_elevation_deg=None,
+                     progress: bool = False) -> pd.DataFrame:
+    """Every pass with its expected secret key: the scheduler's candidates.
+
+    :func:`~orbitqkd.passes.find_passes`, then :func:`pass_budgets` and
+    :func:`pass_keys`. ``links`` and ``protocol`` as there.
+
+    >>> c = candidate_passes("micius", ["Xinglong"], "2016-12-19", days=1)
+    >>> c[["dark", "zero_reason"]].values.tolist()
+    [[False, 'QBER above threshold'], [True, '']]
+    """
+    from .passes import find_passes
+
+    t0 = pd.Timestamp(start)
+    sats = load_satellites(satellites, near=t0) if not isinstance(satellites, list) else satellites
+    passes = find_passes(sats, stations, start, end=end, days=days,
+                         min_elevation_deg=min_elevation_deg, progress=progress)
+    budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
+    return pass_keys(passes, budgets, protocol, progress=progress)
