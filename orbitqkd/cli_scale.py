@@ -41,12 +41,18 @@ def scale_passes(**options):
     emit_table(df, o["output"], o["fmt"])
 
 
-def _signature(*functions) -> inspect.Signature:
-    params = [p for f in functions for p in inspect.signature(f, eval_str=True).parameters.values()]
-    return inspect.Signature(params)
+def adopt_options(command, *sources, keep=None):
+    """Give ``command(**options)`` the typer options declared by ``sources``' parameters.
+
+    typer reads a command's options from its signature and type hints, so
+    setting both lets several commands share one declaration of an option
+    (reused, not copied). ``keep`` limits the parameters taken (by name).
+    """
+    params = [p for f in sources for p in inspect.signature(f, eval_str=True).parameters.values()
+              if keep is None or p.name in keep or f is sources[-1]]
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return command
 
 
-# typer reads the options from the signature and the type hints
-scale_passes.__signature__ = _signature(passes_cmd, _dask_options)
-scale_passes.__annotations__ = {p.name: p.annotation
-                                for p in scale_passes.__signature__.parameters.values()}
+adopt_options(scale_passes, passes_cmd, _dask_options)
