@@ -138,3 +138,10 @@ def test_cli_bad_scheduler(capsys):
     assert main(["passes-dask", "--start", "2016-12-19", "--scheduler", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: scheduler = 'nope' cannot be reached") and err.count("\n") == 1
+
+
+def test_progress_bar_counts_shards(capsys):
+    p = find_passes_dask("micius", ["Graz"], "2016-12-19", days=1, scheduler="sync",
+                         shard_days=0.25, progress=True)
+    assert len(p) > 0
+    assert "4/4" in capsys.readouterr().err
