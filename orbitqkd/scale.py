@@ -116,7 +116,8 @@ def time_shards(start: pd.Timestamp, end: pd.Timestamp, step_s: float,
     steps = max(1, int(round(float(shard_days) * 86400.0 / step_s)))
     width_s = steps * float(step_s)
     n = max(1, int(math.ceil(span_s / width_s - 1e-9)))
-    edges = [start + pd.to_timedelta(round(i * width_s * 1e6), unit="us") for i in range(n)] + [end]
+    edges = [start + pd.to_timedelta(round(i * width_s * 1e6), unit="us") for i in range(n)]
+    edges = [e for e in edges if e < end] + [end]  # no empty last window after rounding
     return list(zip(edges[:-1], edges[1:]))
 
 

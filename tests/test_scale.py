@@ -79,6 +79,21 @@ def test_local_cluster_two_workers(leo60, reference):
     assert_identical(ours, reference)
 
 
+def test_scheduler_address_and_client(leo60, reference):
+    from distributed import Client
+
+    from orbitqkd.scale import local_cluster
+
+    with local_cluster(2) as cluster:
+        ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler=cluster.scheduler_address,
+                                shard_satellites=30)
+        assert_identical(ours, reference)
+        with Client(cluster) as client:
+            ours = find_passes_dask(leo60[:10], STATIONS, START, days=2, scheduler=client)
+            assert len(ours) == (reference.norad_id.isin([s.norad_id for s in leo60[:10]])).sum()
+            assert client.status == "running"  # a client we were given stays open
+
+
 def test_satellite_wire_round_trip():
     sats = load_satellites("active")[:50] + [Satellite.from_elements("SSO", "2026-03-19", 500.0)]
     from orbitqkd.orbits import TimeBase, propagate_ecef
@@ -99,6 +114,9 @@ def test_time_shards_whole_steps():
     widths = [(b - a).total_seconds() for a, b in w[:-1]]
     assert all(abs(x / 165.0 - round(x / 165.0)) < 1e-6 for x in widths)
     assert all(a == b for (_, a), (b, _) in zip(w[:-1], w[1:]))
+    # a span a hair over a whole number of windows: no empty window after rounding
+    w = time_shards(t0, t0 + pd.Timedelta(seconds=2 * 165.0 + 1e-7), 165.0, 165.0 / 86400)
+    assert all(b > a for a, b in w)
 
 
 def test_stitch_empty():
