@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("distributed")
 
@@ -163,3 +165,16 @@ def test_progress_bar_counts_shards(capsys):
                          shard_days=0.25, progress=True)
     assert len(p) > 0
     assert "4/4" in capsys.readouterr().err
+
+
+GLONASS6 = load_satellites("glonass")[:6]
+GLONASS_REF = find_passes(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.floats(0.05, 1.5), st.integers(1, 6))
+def test_any_sharding_gives_the_same_passes(shard_days, shard_satellites):
+    # long MEO passes cut into up to ~10 pieces, any satellite chunking
+    ours = find_passes_dask(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3, scheduler="sync",
+                            shard_days=shard_days, shard_satellites=shard_satellites)
+    assert_identical(ours, GLONASS_REF)
