@@ -7,33 +7,38 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli import _load_catalogue
+from .cli import _load_catalogue, passes_cmd
+from .cli_scale import adopt_options
 from .errors import InputError
 
+_PREDICT = ("satellites", "station", "stations_file", "norad_id", "start", "days",
+            "min_elevation_deg")
 
-def export(
-    passes: Annotated[Optional[Path], typer.Option("--passes", exists=True, dir_okay=False, help="Pass table written by 'orbitqkd passes' (CSV, JSON or Parquet). Without it, passes are predicted from the options below.")] = None,
-    satellites: Annotated[str, typer.Option("--satellites", "--tle", help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file; also gives the orbits drawn in the CZML.")] = "micius",
-    station: Annotated[Optional[list[str]], typer.Option("--station", "-s", help="Station name from the catalogue, or 'lat_deg,lon_deg[,alt_m]'. Repeat for several; default all bundled stations.")] = None,
-    stations_file: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False, help="Extra stations CSV (columns as data/stations/optical_ground_stations.csv).")] = None,
-    norad_id: Annotated[Optional[list[int]], typer.Option(help="Keep only these NORAD catalogue numbers. Repeat for several.")] = None,
-    start: Annotated[Optional[str], typer.Option(help="UTC start, ISO 8601. Default: 0h UTC on the day of the newest element epoch.")] = None,
-    days: Annotated[float, typer.Option(min=1e-3, max=3660, help="Length of the span in days.")] = 1.0,
-    min_elevation_deg: Annotated[Optional[float], typer.Option(min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")] = None,
+
+def _export_options(
+    passes: Annotated[Optional[Path], typer.Option("--passes", exists=True, dir_okay=False, help="Pass table written by 'orbitqkd passes' (CSV, JSON or Parquet). Without it, passes are predicted from the options of 'orbitqkd passes'; --satellites also gives the orbits drawn in the CZML.")] = None,
     czml: Annotated[Optional[Path], typer.Option("--czml", help="Write a CZML document (Cesium) to this file.")] = None,
     contact_plan_out: Annotated[Optional[Path], typer.Option("--contact-plan", help="Write a DTN contact plan table to this CSV, JSON or Parquet file.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the passes as a JSON schedule (ISO 8601 times) to this file.")] = None,
     step_s: Annotated[float, typer.Option(min=0.1, max=3600, help="Spacing of the CZML position samples in seconds.")] = 30.0,
 ):
+    """Declares the options of ``export`` besides those shared with ``passes``."""
+
+
+def export(**options):
     """Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule."""
     from .exports import contact_plan, passes_to_czml, read_passes, schedule_json, write_czml
     from .outputs import write_json, write_table
     from .stations import get_stations
     from .tle import load_satellites
 
+    o = options
+    passes, czml, contact_plan_out, json_out = (o["passes"], o["czml"], o["contact_plan_out"],
+                                                o["json_out"])
+    satellites, start = o["satellites"], o["start"]
     if czml is None and contact_plan_out is None and json_out is None:
         raise InputError("export needs at least one of --czml, --contact-plan, --json")
-    catalogue = _load_catalogue(stations_file)
+    catalogue = _load_catalogue(o["stations_file"])
     if passes is not None:
         df = read_passes(passes)
         near = None if len(df) == 0 else df["rise_utc"].min()
@@ -41,18 +46,18 @@ def export(
     else:
         from .passes import find_passes
 
-        sats = load_satellites(satellites, near=start, norad_ids=norad_id)
+        sats = load_satellites(satellites, near=start, norad_ids=o["norad_id"])
         if start is None:
             start = max(s.epoch for s in sats).normalize()
-        stas = get_stations(station if station else "all", catalogue)
-        df = find_passes(sats, stas, start, days=days, min_elevation_deg=min_elevation_deg)
+        stas = get_stations(o["station"] or "all", catalogue)
+        df = find_passes(sats, stas, start, days=o["days"], min_elevation_deg=o["min_elevation_deg"])
         near = start
     if czml is not None:
         if len(df) == 0:
             raise InputError("no passes to export to CZML")
         ids = sorted({int(n) for n in df["norad_id"]})
         sats = load_satellites(satellites, near=near, norad_ids=ids)
-        write_czml(passes_to_czml(df, sats, stas, step_s=step_s), czml)
+        write_czml(passes_to_czml(df, sats, stas, step_s=o["step_s"]), czml)
         typer.echo(f"wrote CZML of {len(df)} passes to {czml}", err=True)
     if contact_plan_out is not None:
         plan = contact_plan(df)
@@ -61,3 +66,7 @@ def export(
     if json_out is not None:
         write_json(schedule_json(df), json_out)
         typer.echo(f"wrote {len(df)} passes to {json_out}", err=True)
+
+
+# the prediction options are those of ``orbitqkd passes``
+adopt_options(export, passes_cmd, _export_options, keep=_PREDICT)

@@ -116,7 +116,8 @@ def time_shards(start: pd.Timestamp, end: pd.Timestamp, step_s: float,
     steps = max(1, int(round(float(shard_days) * 86400.0 / step_s)))
     width_s = steps * float(step_s)
     n = max(1, int(math.ceil(span_s / width_s - 1e-9)))
-    edges = [start + pd.to_timedelta(round(i * width_s * 1e6), unit="us") for i in range(n)] + [end]
+    edges = [start + pd.to_timedelta(round(i * width_s * 1e6), unit="us") for i in range(n)]
+    edges = [e for e in edges if e < end] + [end]  # no empty last window after rounding
     return list(zip(edges[:-1], edges[1:]))
 
 
@@ -257,23 +258,50 @@ def local_cluster(n_workers: int = DEFAULT_LOCAL_WORKERS, **kwargs):
 
 
 @contextlib.contextmanager
-def _compute_with(scheduler):
-    """Yield ``compute(tasks) -> list`` for the scheduler; close what was opened here."""
+def _compute_with(scheduler, progress=False):
+    """Yield ``compute(tasks) -> list`` for the scheduler; close what was opened here.
+
+    With ``progress``, a tqdm bar counts finished shards.
+    """
     import dask
 
     if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
         with warnings.catch_warnings():  # one filter change, in this thread, for all threads
             warnings.simplefilter("ignore", StaleElementsWarning)
+            if progress:
+                from dask.callbacks import Callback
+                from tqdm.auto import tqdm
+
+                def run(tasks):
+                    keys = {t.key for t in tasks}
+                    with tqdm(total=len(tasks), desc="shards", unit="shard") as bar, \
+                            Callback(posttask=lambda key, *_: bar.update(key in keys)):
+                        return list(dask.compute(*tasks, scheduler=scheduler))
+
+                yield run
+                return
             yield lambda tasks: list(dask.compute(*tasks, scheduler=scheduler))
         return
     from distributed import Client
 
+    def on(client):
+        def run(tasks):
+            futures = client.compute(tasks)
+            if progress:
+                from distributed import as_completed
+                from tqdm.auto import tqdm
+
+                for _ in tqdm(as_completed(futures), total=len(futures), desc="shards", unit="shard"):
+                    pass
+            return client.gather(futures)
+        return run
+
     if scheduler is None or scheduler == "local":
         with local_cluster() as cluster, Client(cluster) as client:
-            yield lambda tasks: client.gather(client.compute(tasks))
+            yield on(client)
         return
     if isinstance(scheduler, Client):
-        yield lambda tasks: scheduler.gather(scheduler.compute(tasks))
+        yield on(scheduler)
         return
     if isinstance(scheduler, str):
         try:
@@ -284,7 +312,7 @@ def _compute_with(scheduler):
                 f"Dask scheduler address (tcp://host:8786), 'local', or one of "
                 f"{', '.join(LOCAL_SCHEDULERS)}") from None
         with client:
-            yield lambda tasks: client.gather(client.compute(tasks))
+            yield on(client)
         return
     raise InputError(
         f"scheduler = {scheduler!r} is not known; give None or 'local', a Dask scheduler address, "
@@ -325,7 +353,8 @@ def find_passes_dask(
         Length of a time shard [days], rounded to whole coarse grid steps.
     **find_passes_kwargs
         ``min_elevation_deg``, ``step_s``, ``dark_sun_elevation_deg``,
-        ``chunk_size`` of :func:`~orbitqkd.passes.find_passes`.
+        ``chunk_size`` of :func:`~orbitqkd.passes.find_passes`; ``progress``
+        shows a bar over finished shards.
 
     Returns
     -------
@@ -349,7 +378,8 @@ def find_passes_dask(
     if unknown:
         raise InputError(f"find_passes_dask got unknown options: {', '.join(sorted(unknown))}")
     kwargs = dict(find_passes_kwargs)
-    kwargs["progress"] = False
+    progress = bool(kwargs.pop("progress", False))
+    kwargs["progress"] = False  # per shard; the bar below counts shards
     kwargs.setdefault("dark_sun_elevation_deg", DARK_SUN_ELEVATION_DEG)
     t0, t1 = _resolve_span(start, end, days)
     sats = _as_satellites(satellites, near=t0 + (t1 - t0) / 2)
@@ -375,7 +405,7 @@ def find_passes_dask(
         for c0 in range(0, len(wire), int(shard_satellites)):
             tasks.append(task(blobs[c0], stas, a, b, kwargs, quiet))
             index.append(w)
-    with _compute_with(scheduler) as compute:
+    with _compute_with(scheduler, progress) as compute:
         results = compute(tasks)
     per_window = [pd.concat([r for r, i in zip(results, index) if i == w and len(r)] or
                             [results[index.index(w)]], ignore_index=True)

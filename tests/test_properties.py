@@ -219,3 +219,12 @@ def test_cli_bad_values_give_one_error_line(capsys, argv):
     assert "Traceback" not in out.err and "Traceback" not in out.out
     lines = [ln for ln in out.err.splitlines() if not ln.startswith("warning: ")]
     assert len(lines) == 1 and lines[0].startswith("error: "), out.err
+
+
+def test_cli_help_and_no_arguments_unchanged(capsys):
+    from orbitqkd.cli import main
+
+    assert main(["passes", "--help"]) == 0
+    assert "Usage: orbitqkd passes" in capsys.readouterr().out
+    assert main([]) == 2  # no_args_is_help: the help, as before
+    assert "passes-dask" in capsys.readouterr().out

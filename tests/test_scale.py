@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("distributed")
 
@@ -79,6 +81,21 @@ def test_local_cluster_two_workers(leo60, reference):
     assert_identical(ours, reference)
 
 
+def test_scheduler_address_and_client(leo60, reference):
+    from distributed import Client
+
+    from orbitqkd.scale import local_cluster
+
+    with local_cluster(2) as cluster:
+        ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler=cluster.scheduler_address,
+                                shard_satellites=30)
+        assert_identical(ours, reference)
+        with Client(cluster) as client:
+            ours = find_passes_dask(leo60[:10], STATIONS, START, days=2, scheduler=client)
+            assert len(ours) == (reference.norad_id.isin([s.norad_id for s in leo60[:10]])).sum()
+            assert client.status == "running"  # a client we were given stays open
+
+
 def test_satellite_wire_round_trip():
     sats = load_satellites("active")[:50] + [Satellite.from_elements("SSO", "2026-03-19", 500.0)]
     from orbitqkd.orbits import TimeBase, propagate_ecef
@@ -99,6 +116,9 @@ def test_time_shards_whole_steps():
     widths = [(b - a).total_seconds() for a, b in w[:-1]]
     assert all(abs(x / 165.0 - round(x / 165.0)) < 1e-6 for x in widths)
     assert all(a == b for (_, a), (b, _) in zip(w[:-1], w[1:]))
+    # a span a hair over a whole number of windows: no empty window after rounding
+    w = time_shards(t0, t0 + pd.Timedelta(seconds=2 * 165.0 + 1e-7), 165.0, 165.0 / 86400)
+    assert all(b > a for a, b in w)
 
 
 def test_stitch_empty():
@@ -138,3 +158,23 @@ def test_cli_bad_scheduler(capsys):
     assert main(["passes-dask", "--start", "2016-12-19", "--scheduler", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: scheduler = 'nope' cannot be reached") and err.count("\n") == 1
+
+
+def test_progress_bar_counts_shards(capsys):
+    p = find_passes_dask("micius", ["Graz"], "2016-12-19", days=1, scheduler="sync",
+                         shard_days=0.25, progress=True)
+    assert len(p) > 0
+    assert "4/4" in capsys.readouterr().err
+
+
+GLONASS6 = load_satellites("glonass")[:6]
+GLONASS_REF = find_passes(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.floats(0.05, 1.5), st.integers(1, 6))
+def test_any_sharding_gives_the_same_passes(shard_days, shard_satellites):
+    # long MEO passes cut into up to ~10 pieces, any satellite chunking
+    ours = find_passes_dask(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3, scheduler="sync",
+                            shard_days=shard_days, shard_satellites=shard_satellites)
+    assert_identical(ours, GLONASS_REF)
