@@ -5,6 +5,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orbitqkd.budget import (BUDGET_COLUMNS, LOSS_COLUMNS, Link, Receiver, Transmitter,
                              link_budget, link_preset, link_presets)
@@ -186,3 +188,41 @@ def test_dataclasses_frozen_and_slotted():
     assert link.transmitter.full_divergence_urad == pytest.approx(10.0)
     assert Transmitter("t", 850.0, 0.3).full_divergence_urad == pytest.approx(
         2 * 850e-9 / (np.pi * 0.89 * 0.15) * 1e6)
+
+
+def test_long_table_over_several_stations():
+    # pass_tracks() gives a long table with a 'station' column and no attrs
+    # station: each row is budgeted with its own station (aperture, horizon).
+    a = synthetic_pass(station="Xinglong").assign(station="Xinglong")
+    b = synthetic_pass(station="Hefei").assign(station="Hefei")
+    long = pd.concat([a, b], ignore_index=True)
+    long.attrs = {"sample_s": 1.0}
+    df = link_budget(long, "micius-xinglong")
+    assert len(df) == len(long) and (df.index == long.index).all()
+    xl = df[df["station"] == "Xinglong"]["geometric_loss_db"].to_numpy()
+    hf = df[df["station"] == "Hefei"]["geometric_loss_db"].to_numpy()
+    both = np.isfinite(xl) & np.isfinite(hf)  # Hefei's floor is 15 deg, Xinglong's 10
+    assert both.sum() > 100 and np.isnan(hf).sum() > np.isnan(xl).sum()
+    # Hefei's 0.28 m aperture against Xinglong's 1 m: exactly
+    # 10 log10[(1 - exp(-2 (0.5/w)^2)) / (1 - exp(-2 (0.14/w)^2))], which tends to
+    # 20 log10(1/0.28) = 11.06 dB for a wide beam; here 10.9-11.05 dB (1e-9 dB).
+    w = df[df["station"] == "Xinglong"]["beam_radius_m"].to_numpy()[both]
+    expected = 10 * np.log10(-np.expm1(-2 * (0.5 / w) ** 2) / -np.expm1(-2 * (0.14 / w) ** 2))
+    assert hf[both] - xl[both] == pytest.approx(expected, abs=1e-9)
+    assert 10.9 < expected.min() and expected.max() < 20 * np.log10(1 / 0.28)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=st.floats(0.01, 1e3), d=st.floats(0.01, 10.0), eps=st.floats(0.0, 0.95),
+       theta=st.floats(0.1, 100.0), jitter=st.floats(0.0, 50.0), bias=st.floats(0.0, 50.0))
+def test_efficiencies_are_probabilities(w, d, eps, theta, jitter, bias):
+    from orbitqkd.channel import pointing
+
+    eta = geometry.collection_efficiency(w, d, eps)
+    assert 0.0 <= eta <= 1.0
+    assert geometry.collection_efficiency(w, d, eps) <= geometry.collection_efficiency(w, d, 0.0)
+    p = pointing.pointing_efficiency(theta, jitter, bias)
+    assert 0.0 <= p <= 1.0
+    # More jitter never helps a well-aimed beam (with a bias it can: it sometimes
+    # swings the beam back onto the receiver).
+    assert pointing.pointing_efficiency(theta, jitter + 1.0, 0.0) <= pointing.pointing_efficiency(theta, jitter, 0.0)

@@ -134,7 +134,7 @@ def test_uplink_beam_spread_and_wander():
     assert w_lt / 10.0 == pytest.approx((1 + 3 ** (5 / 3)) ** 0.6, rel=1e-12)
     assert turbulence.long_term_beam_radius_m(10.0, 0.15, 0.1, "downlink") == 10.0
     # Wander angle ~ sqrt(0.54) (lambda/2W0) (2W0/r0)^(5/6) ~ 5 urad here.
-    wander = turbulence.uplink_beam_wander_rad(1000.0, 0.0, 850.0, 0.15, 0.1)
+    wander = turbulence.uplink_beam_wander_rad(850.0, 0.15, 0.1)
     assert wander == pytest.approx(np.sqrt(0.54) * 850e-9 / 0.3 * 3 ** (5 / 6), rel=1e-9)
     with pytest.raises(UnknownNameError, match=r"direction = 'sideways' is not known"):
         turbulence.fried_parameter_m(0.0, 850.0, "sideways")

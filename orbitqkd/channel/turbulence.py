@@ -143,13 +143,14 @@ def scintillation_index(rytov_var):
                   + 0.51 * s2 / (1.0 + 0.69 * s125) ** (5.0 / 6.0)) - 1.0
 
 
-def uplink_beam_wander_rad(range_km, zenith_angle_deg, wavelength_nm, waist_radius_m, r0_m):
-    """Rms beam-wander angle [rad] of a collimated uplink beam (per axis x 2).
+def uplink_beam_wander_rad(wavelength_nm, waist_radius_m, r0_m):
+    """Rms beam-wander angle [rad] of a collimated uplink beam (radial, both axes).
 
     .. math:: \\langle r_c^2\\rangle = 0.54 L^2 (\\lambda / 2W_0)^2 (2W_0/r_0)^{5/3}
 
     ([1]_ Sec. 12.5.1, infinite outer scale), returned as
-    :math:`\\sqrt{\\langle r_c^2\\rangle}/L`; ``range_km`` = L = (H - h0) sec zeta.
+    :math:`\\sqrt{\\langle r_c^2\\rangle}/L` (independent of the path length L;
+    the zenith angle enters through ``r0_m``).
     """
     lam = np.asarray(wavelength_nm, dtype=float) * 1e-9
     w0 = np.asarray(waist_radius_m, dtype=float)
