@@ -330,6 +330,10 @@ def link_budget(track: pd.DataFrame, link: Link | str,
         repetition rate x transmittance, to be multiplied by the mean photon
         number). Samples below the station's horizon floor or below 0 deg are
         NaN in every loss / rate column and ``above_horizon`` False.
+        Diagnostics: beam radii in vacuum and long-term [m], uplink beam
+        wander [urad], Fried parameter [m], scintillation index of a point
+        receiver (no aperture averaging) and the sky (downlink) or ground
+        (uplink) spectral radiance [W m^-2 sr^-1 nm^-1].
         ``attrs``: the track's plus ``repetition_rate_hz``, ``gate_width_ns``,
         ``dead_time_ns``, ``wavelength_nm``, ``sample_s``, ``link``, ``direction``,
         ``n_detectors``.

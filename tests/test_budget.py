@@ -226,3 +226,12 @@ def test_efficiencies_are_probabilities(w, d, eps, theta, jitter, bias):
     # More jitter never helps a well-aimed beam (with a bias it can: it sometimes
     # swings the beam back onto the receiver).
     assert pointing.pointing_efficiency(theta, jitter + 1.0, 0.0) <= pointing.pointing_efficiency(theta, jitter, 0.0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_and_all_below_horizon_tracks_without_warnings():
+    empty = pd.DataFrame({"elevation_deg": [], "range_km": []})
+    assert link_budget(empty, "micius-xinglong", "Xinglong").shape[0] == 0
+    low = pd.DataFrame({"elevation_deg": [-3.0, 2.0, np.nan], "range_km": [3000.0, 2500.0, np.nan]})
+    df = link_budget(low, "glonass-matera", "Matera")
+    assert not df["above_horizon"].any() and df["total_loss_db"].isna().all()

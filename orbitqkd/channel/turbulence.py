@@ -129,8 +129,8 @@ def rytov_variance(zenith_angle_deg, wavelength_nm, direction="downlink",
 def scintillation_index(rytov_var):
     """Scintillation index [-] valid from weak to strong fluctuations.
 
-    Plane-wave form of [1]_ Ch. 9 (Eq. 9.? of the extended Rytov theory,
-    zero inner scale):
+    Plane-wave result of the extended Rytov theory, zero inner scale, for a
+    point receiver (no aperture averaging), [1]_ Ch. 9:
 
     .. math:: \\sigma_I^2 = \\exp\\Big[\\frac{0.49\\sigma_R^2}{(1+1.11\\sigma_R^{12/5})^{7/6}}
               + \\frac{0.51\\sigma_R^2}{(1+0.69\\sigma_R^{12/5})^{5/6}}\\Big] - 1
