@@ -35,7 +35,7 @@ def test_slant_range_nan_and_broadcast():
 
 
 def test_gaussian_beam_far_field_matches_divergence():
-    # Far field: w(z) -> z * theta, theta = lambda/(pi w0) (Siegman Eq. 17.8).
+    # Far field: w(z) -> z * theta, theta = lambda/(pi w0) (Siegman 1986, Ch. 17).
     # A 10 urad full divergence gives a 12 m diameter at 1,200 km (Liao 2017
     # quote the ~12 m footprint); tolerance 1 cm (the near-field term adds < 1e-6).
     w0 = geometry.gaussian_waist_from_divergence_m(10.0, 850.0)
@@ -203,7 +203,7 @@ def test_solar_irradiance_black_body():
 
 
 def test_detector_dead_time_and_gate():
-    # Knoll Eq. 4.23: n tau = 1 halves the rate.
+    # Knoll Ch. 4, non-paralysable model: n tau = 1 halves the rate.
     assert detector.dead_time_rate_cps(1e7, 100.0) == pytest.approx(5e6)
     assert detector.counts_per_gate(1e3, 2.0) == pytest.approx(2e-6)
     assert detector.efficiency_loss_db(0.1) == pytest.approx(10.0)
