@@ -36,7 +36,7 @@ DIAGNOSTIC_COLUMNS = [
 
 # Optimum truncation of a Gaussian beam by a circular aperture of radius a:
 # w0 = 0.89 a maximises the far-field on-axis intensity (B. J. Klein and
-# J. J. Degnan, Appl. Opt. 13, 2134 (1974), doi:10.1364/AO.13.002134).
+# J. J. Degnan, Appl. Opt. 13, 2134 (1974)).
 OPTIMUM_TRUNCATION = 0.89
 
 
@@ -229,8 +229,8 @@ def _micius_xinglong() -> Link:
 
 
 def _glonass_matera() -> Link:
-    # [C19] L. Calderaro et al., Quantum Sci. Technol. 4, 015012 (2019),
-    # doi:10.1088/2058-9565/aaefd4; [D16] D. Dequal et al., PRA 93, 021802(R) (2016):
+    # [C19] L. Calderaro et al., Quantum Sci. Technol. 4, 015012 (2019);
+    # [D16] D. Dequal et al., PRA 93, 021802(R) (2016):
     # MLRO 1.5 m telescope (station) receives 532 nm pulses retroreflected by the
     # GLONASS corner-cube array at ~20,000 km. The array is modelled as the
     # transmitter: its return divergence is set by the corner-cube diffraction
@@ -250,7 +250,7 @@ def _glonass_matera() -> Link:
 
 def _microsat_portable() -> Link:
     # [L25] Y. Li et al., "Microsatellite-based real-time quantum key distribution",
-    # Nature 640, 47 (2025), doi:10.1038/s41586-025-08739-z (arXiv:2408.10994):
+    # Nature 640, 47 (2025) (arXiv:2408.10994):
     # ~23 kg quantum payload on a ~500 km microsatellite, ~100 kg portable
     # ground stations (aperture from the station catalogue, e.g. Hefei 0.28 m).
     # ASSUMED: 850 nm decoy-state source at 100 MHz, 0.1 m transmitter with

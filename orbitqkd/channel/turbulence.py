@@ -16,7 +16,7 @@ References
 .. [2] D. L. Fried, "Optical resolution through a randomly inhomogeneous
    medium", J. Opt. Soc. Am. 56, 1372 (1966), doi:10.1364/JOSA.56.001372.
 .. [3] H. T. Yura, "Short-term average optical-beam spread in a turbulent
-   medium", J. Opt. Soc. Am. 63, 567 (1973), doi:10.1364/JOSA.63.000567
+   medium", J. Opt. Soc. Am. 63, 567 (1973)
    (long-term beam radius W_LT = W [1 + (2 W0/r0)^(5/3)]^(3/5)).
 .. [4] R. E. Hufnagel, "Variations of atmospheric turbulence", in Digest of
    Topical Meeting on Optical Propagation through Turbulence (OSA, 1974);
