@@ -337,6 +337,14 @@ def link_budget(track: pd.DataFrame, link: Link | str,
         ``attrs``: the track's plus ``repetition_rate_hz``, ``gate_width_ns``,
         ``dead_time_ns``, ``wavelength_nm``, ``sample_s``, ``link``, ``direction``,
         ``n_detectors``.
+
+    Examples
+    --------
+    >>> track = pd.DataFrame({"elevation_deg": [5.0, 49.0, 90.0],
+    ...                       "range_km": [2075.0, 645.0, 500.0]})
+    >>> df = link_budget(track, "micius-xinglong", station="Xinglong")
+    >>> df["total_loss_db"].round(1).tolist()
+    [nan, 22.1, 19.8]
     """
     if isinstance(link, str):
         link = link_preset(link)

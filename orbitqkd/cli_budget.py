@@ -62,7 +62,7 @@ def budget(
     link: Annotated[LinkName, typer.Option("--link", "-l", help="Documented link (terminals, detectors, atmosphere).")] = LinkName.micius_xinglong,
     satellites: Annotated[Optional[str], typer.Option("--satellites", "--tle", help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file. Default: the link's satellite.")] = None,
     norad_id: Annotated[Optional[int], typer.Option(help="Use the satellite with this NORAD catalogue number.")] = None,
-    station: Annotated[Optional[str], typer.Option("--station", "-s", help="Receiving station name, or 'lat_deg,lon_deg[,alt_m]'. Default: the link's station.")] = None,
+    station: Annotated[Optional[str], typer.Option("--station", "-s", help="Ground station name, or 'lat_deg,lon_deg[,alt_m]'. Default: the link's station.")] = None,
     stations_file: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False, help="Extra stations CSV (columns as data/stations/optical_ground_stations.csv).")] = None,
     start: Annotated[Optional[str], typer.Option(help="UTC start of the pass search, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the newest element epoch.")] = None,
     days: Annotated[float, typer.Option(min=1e-3, max=366, help="Length of the pass search in days.")] = 1.0,

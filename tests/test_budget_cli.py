@@ -54,3 +54,11 @@ def test_screen_summary_and_errors(capsys):
     assert code == 2 and err.strip().startswith("error: pass_index = 40 but") and len(err.strip().splitlines()) == 1
     code, out, err = run(capsys, "budget", "--link", "microsat-portable")
     assert code == 2 and "error: link = 'microsat-portable' has no bundled satellite" in err
+
+
+def test_glonass_csv_to_stdout(capsys):
+    code, out, err = run(capsys, "budget", "--link", "glonass-matera", "--any-time",
+                         "--step-s", "120", "--format", "csv")
+    assert code == 0 and "over Matera" in err
+    header = out.splitlines()[0].split(",")
+    assert header[0] == "time_utc" and "noise_rate_cps" in header and "above_horizon" in header
