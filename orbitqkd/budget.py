@@ -329,7 +329,8 @@ def link_budget(track: pd.DataFrame, link: Link | str,
         second over all detectors (``detected_rate_per_photon_cps`` =
         repetition rate x transmittance, to be multiplied by the mean photon
         number). Samples below the station's horizon floor or below 0 deg are
-        NaN in every loss / rate column and ``above_horizon`` False.
+        NaN in every loss / rate / diagnostic column (``zenith_angle_deg`` is
+        kept) and ``above_horizon`` False.
         Diagnostics: beam radii in vacuum and long-term [m], uplink beam
         wander [urad], Fried parameter [m], scintillation index of a point
         receiver (no aperture averaging) and the sky (downlink) or ground
@@ -463,6 +464,7 @@ def _budget(track: pd.DataFrame, link: Link, sta: GroundStation) -> pd.DataFrame
             "scintillation_index": sig_i, "sky_radiance_w_m2_sr_nm": radiance}
     for name, values in cols.items():
         out[name] = np.where(above, np.asarray(values, dtype=float), np.nan)
+    out["zenith_angle_deg"] = geometry.zenith_angle_deg(elev)  # geometry: kept below the horizon
     out["above_horizon"] = above
     out = out[[c for c in track.columns if c not in cols and c != "above_horizon"]
               + BUDGET_COLUMNS + DIAGNOSTIC_COLUMNS]

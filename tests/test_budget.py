@@ -74,8 +74,9 @@ def test_below_horizon_is_nan_never_crash():
     below = ~(tr["elevation_deg"] >= floor)
     assert below.sum() > 10
     assert not df.loc[below, "above_horizon"].any()
-    cols = BUDGET_COLUMNS[:-1]
+    cols = BUDGET_COLUMNS[1:-1]  # all but zenith_angle_deg and above_horizon
     assert df.loc[below, cols].isna().all().all()
+    assert np.allclose(df["zenith_angle_deg"], 90.0 - tr["elevation_deg"], equal_nan=True)
     assert df.loc[~below, cols].notna().all().all()
 
 
