@@ -251,8 +251,10 @@ def _glonass_matera() -> Link:
 def _microsat_portable() -> Link:
     # [L25] Y. Li et al., "Microsatellite-based real-time quantum key distribution",
     # Nature 640, 47 (2025) (arXiv:2408.10994):
-    # ~23 kg quantum payload on a ~500 km microsatellite, ~100 kg portable
-    # ground stations (aperture from the station catalogue, e.g. Hefei 0.28 m).
+    # Jinan-1, launched 27 July 2022 into a ~500 km sun-synchronous orbit; ~23 kg
+    # quantum payload (decoy-state BB84, polarisation), ~100 kg portable ground
+    # stations (aperture from the station catalogue, e.g. Hefei 0.28 m). No
+    # Jinan-1 elements are bundled: give them with --satellites.
     # ASSUMED: 850 nm decoy-state source at 100 MHz, 0.1 m transmitter with
     # 20 urad full divergence, 2 urad jitter; optics 0.5, detector 0.5,
     # 4 detectors with 50 /s dark counts, FOV 150 urad, filter 1 nm.
