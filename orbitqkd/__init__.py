@@ -10,6 +10,15 @@ from .errors import (
     UnknownNameError,
 )
 
+from .budget import (
+    BUDGET_COLUMNS,
+    Link,
+    Receiver,
+    Transmitter,
+    link_budget,
+    link_preset,
+    link_presets,
+)
 from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
 from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
 from .tle import Satellite, load_satellites, walker_delta
@@ -17,6 +26,13 @@ from .tle import Satellite, load_satellites, walker_delta
 __version__ = "0.1.0"
 
 __all__ = [
+    "BUDGET_COLUMNS",
+    "Link",
+    "Receiver",
+    "Transmitter",
+    "link_budget",
+    "link_preset",
+    "link_presets",
     "GroundStation",
     "PASS_COLUMNS",
     "Satellite",

@@ -124,6 +124,9 @@ app.command("passes-dask")(scale_passes)
 from .cli_export import export  # noqa: E402
 
 app.command("export")(export)
+from .cli_budget import budget  # noqa: E402
+
+app.command("budget")(budget)
 from .cli_keyrate import keyrate  # noqa: E402
 
 app.command("keyrate")(keyrate)

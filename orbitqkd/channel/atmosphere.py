@@ -11,7 +11,7 @@ References
    Eq. 3.
 .. [2] J. E. Hansen and L. D. Travis, "Light scattering in planetary
    atmospheres", Space Sci. Rev. 16, 527 (1974), doi:10.1007/BF00168069,
-   Eq. 2.29 (Rayleigh optical depth at sea level).
+   (fit formula for the Rayleigh optical thickness at sea level).
 .. [3] A. Angstrom, "On the atmospheric transmission of sun radiation and on
    dust in the air", Geogr. Ann. 11, 156 (1929) (aerosol power law).
 .. [4] F. X. Kneizys et al., "Users guide to LOWTRAN 7", AFGL-TR-88-0177 (1988)
@@ -86,7 +86,7 @@ def rayleigh_optical_depth(wavelength_nm, station_altitude_m=0.0):
     .. math:: \\tau_R = 0.008569\\,\\lambda^{-4}(1 + 0.0113\\lambda^{-2}
               + 0.00013\\lambda^{-4})\\, e^{-h/H_p}
 
-    with :math:`\\lambda` in um ([2]_ Eq. 2.29) and :math:`H_p` = 8.43 km.
+    with :math:`\\lambda` in um ([2]_) and :math:`H_p` = 8.43 km.
 
     Examples
     --------
@@ -94,7 +94,7 @@ def rayleigh_optical_depth(wavelength_nm, station_altitude_m=0.0):
     0.0973
     """
     lam = np.asarray(wavelength_nm, dtype=float) / 1000.0
-    tau0 = 0.008569 * lam**-4 * (1.0 + 0.0113 * lam**-2 + 0.00013 * lam**-4)  # [2] Eq. 2.29
+    tau0 = 0.008569 * lam**-4 * (1.0 + 0.0113 * lam**-2 + 0.00013 * lam**-4)  # [2] fit formula
     return tau0 * np.exp(-np.asarray(station_altitude_m, dtype=float) / 1000.0
                          / RAYLEIGH_SCALE_HEIGHT_KM)
 

@@ -5,7 +5,7 @@ a sunlit term and a moonlit term. Each lit term is a reference radiance (body
 high in the sky, line of sight 90 deg from it) times
 
 * the extinction of the body's light on its way down, :math:`10^{-0.4 k X}`
-  with the V-band extinction k = 0.172 mag/air mass ([1]_ Eq. 15 and text);
+  with the V-band extinction k = 0.172 mag/air mass ([1]_ text);
 * the scattering function :math:`f(\\rho)` of [1]_ Eq. 21, normalised at
   90 deg, so that the sky brightens towards the body;
 * for the Moon, its phase, :math:`10^{-0.4(0.026|\\alpha| + 4\\times10^{-9}\\alpha^4)}`

@@ -3,7 +3,7 @@
 References
 ----------
 .. [1] G. F. Knoll, *Radiation Detection and Measurement*, 4th ed. (Wiley,
-   2010), Sec. 4.VII, Eq. 4.23 (non-paralysable dead time).
+   2010), Ch. 4 (dead time: the non-paralysable model).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def dead_time_rate_cps(incident_rate_cps, dead_time_ns):
 
     .. math:: m = \\frac{n}{1 + n\\tau}
 
-    ([1]_ Eq. 4.23), ``n`` the rate of detectable events, ``tau`` the dead time.
+    ([1]_ Ch. 4), ``n`` the rate of detectable events, ``tau`` the dead time.
 
     Examples
     --------

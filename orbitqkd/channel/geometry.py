@@ -3,7 +3,7 @@
 References
 ----------
 .. [1] A. E. Siegman, *Lasers* (University Science Books, 1986), Ch. 17,
-   Eqs. 17.5-17.8 (Gaussian beam radius, Rayleigh range, far-field angle).
+   Ch. 17 (Gaussian beam radius, Rayleigh range, far-field angle).
 .. [2] L. C. Andrews and R. L. Phillips, *Laser Beam Propagation through Random
    Media*, 2nd ed. (SPIE Press, 2005), doi:10.1117/3.626196, Ch. 12, Sec. 12.2
    (slant-path geometry on a spherical Earth).
@@ -61,7 +61,7 @@ def slant_range_km(elevation_deg, satellite_altitude_km, station_altitude_m=0.0,
 def gaussian_waist_from_divergence_m(divergence_urad, wavelength_nm):
     """Waist radius w0 [m] of a Gaussian beam of full 1/e^2 divergence angle.
 
-    Far-field half-angle ``theta = lambda / (pi w0)`` ([1]_ Eq. 17.8) with
+    Far-field half-angle ``theta = lambda / (pi w0)`` ([1]_ Ch. 17) with
     ``theta = divergence_urad / 2``.
     """
     half_rad = 0.5 * np.asarray(divergence_urad, dtype=float) * 1e-6
@@ -73,7 +73,7 @@ def beam_radius_m(range_km, wavelength_nm, waist_radius_m):
 
     .. math:: w(z) = w_0 \\sqrt{1 + (z/z_R)^2},\\quad z_R = \\pi w_0^2/\\lambda
 
-    ([1]_ Eqs. 17.5-17.6), the beam focused at the transmitter (collimated).
+    ([1]_ Ch. 17), the beam focused at the transmitter (collimated).
 
     Examples
     --------
@@ -83,9 +83,9 @@ def beam_radius_m(range_km, wavelength_nm, waist_radius_m):
     """
     lam = np.asarray(wavelength_nm, dtype=float) * 1e-9
     w0 = np.asarray(waist_radius_m, dtype=float)
-    z_r = np.pi * w0**2 / lam  # [1] Eq. 17.6
+    z_r = np.pi * w0**2 / lam  # [1] Ch. 17: Rayleigh range
     z = np.asarray(range_km, dtype=float) * 1e3
-    return w0 * np.sqrt(1.0 + (z / z_r) ** 2)  # [1] Eq. 17.5
+    return w0 * np.sqrt(1.0 + (z / z_r) ** 2)  # [1] Ch. 17: w(z)
 
 
 def collection_efficiency(beam_radius_m, aperture_m, obscuration_ratio=0.0):

@@ -5,7 +5,7 @@ References
 .. [1] M. Toyoshima, T. Jono, K. Nakagawa and A. Yamamoto, "Optimum divergence
    angle of a Gaussian beam wave in the presence of random jitter in free-space
    laser communication systems", J. Opt. Soc. Am. A 19, 567 (2002),
-   doi:10.1364/JOSAA.19.000567, Eqs. 3-5 (Gaussian far field and Rayleigh /
+   doi:10.1364/JOSAA.19.000567, Sec. 2 (Gaussian far field and Rayleigh /
    Rice distributed pointing error).
 """
 
@@ -18,16 +18,17 @@ def pointing_efficiency(beam_half_angle_urad, jitter_urad=0.0, bias_urad=0.0):
     """Mean fraction of on-axis power kept under pointing jitter and bias.
 
     The far field of a Gaussian beam falls as :math:`\\exp(-2\\theta^2/\\theta_b^2)`
-    ([1]_ Eq. 3), :math:`\\theta_b` its 1/e^2 half-angle. With a pointing error
+    ([1]_ Sec. 2), :math:`\\theta_b` its 1/e^2 half-angle. With a pointing error
     :math:`\\vec\\theta = \\vec b + \\vec n`, ``bias`` b fixed and ``jitter``
     :math:`\\vec n` circular Gaussian with standard deviation :math:`\\sigma`
-    per axis (Rice distribution of :math:`|\\vec\\theta|`, [1]_ Eq. 4), the
+    per axis (Rice distribution of :math:`|\\vec\\theta|`, [1]_ Sec. 2), the
     average over the error distribution is
 
     .. math:: \\eta_p = \\frac{\\theta_b^2}{\\theta_b^2 + 4\\sigma^2}
               \\exp\\Big(-\\frac{2b^2}{\\theta_b^2 + 4\\sigma^2}\\Big)
 
-    (for b = 0 this is [1]_ Eq. 5).
+    (for b = 0 this is the Rayleigh-jitter result of [1]_; with b it follows
+    from the same Gaussian integral).
 
     Parameters
     ----------

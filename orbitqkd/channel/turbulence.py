@@ -16,7 +16,7 @@ References
 .. [2] D. L. Fried, "Optical resolution through a randomly inhomogeneous
    medium", J. Opt. Soc. Am. 56, 1372 (1966), doi:10.1364/JOSA.56.001372.
 .. [3] H. T. Yura, "Short-term average optical-beam spread in a turbulent
-   medium", J. Opt. Soc. Am. 63, 567 (1973), doi:10.1364/JOSA.63.000567
+   medium", J. Opt. Soc. Am. 63, 567 (1973)
    (long-term beam radius W_LT = W [1 + (2 W0/r0)^(5/3)]^(3/5)).
 .. [4] R. E. Hufnagel, "Variations of atmospheric turbulence", in Digest of
    Topical Meeting on Optical Propagation through Turbulence (OSA, 1974);
@@ -129,8 +129,8 @@ def rytov_variance(zenith_angle_deg, wavelength_nm, direction="downlink",
 def scintillation_index(rytov_var):
     """Scintillation index [-] valid from weak to strong fluctuations.
 
-    Plane-wave form of [1]_ Ch. 9 (Eq. 9.? of the extended Rytov theory,
-    zero inner scale):
+    Plane-wave result of the extended Rytov theory, zero inner scale, for a
+    point receiver (no aperture averaging), [1]_ Ch. 9:
 
     .. math:: \\sigma_I^2 = \\exp\\Big[\\frac{0.49\\sigma_R^2}{(1+1.11\\sigma_R^{12/5})^{7/6}}
               + \\frac{0.51\\sigma_R^2}{(1+0.69\\sigma_R^{12/5})^{5/6}}\\Big] - 1
@@ -143,13 +143,14 @@ def scintillation_index(rytov_var):
                   + 0.51 * s2 / (1.0 + 0.69 * s125) ** (5.0 / 6.0)) - 1.0
 
 
-def uplink_beam_wander_rad(range_km, zenith_angle_deg, wavelength_nm, waist_radius_m, r0_m):
-    """Rms beam-wander angle [rad] of a collimated uplink beam (per axis x 2).
+def uplink_beam_wander_rad(wavelength_nm, waist_radius_m, r0_m):
+    """Rms beam-wander angle [rad] of a collimated uplink beam (radial, both axes).
 
     .. math:: \\langle r_c^2\\rangle = 0.54 L^2 (\\lambda / 2W_0)^2 (2W_0/r_0)^{5/3}
 
     ([1]_ Sec. 12.5.1, infinite outer scale), returned as
-    :math:`\\sqrt{\\langle r_c^2\\rangle}/L`; ``range_km`` = L = (H - h0) sec zeta.
+    :math:`\\sqrt{\\langle r_c^2\\rangle}/L` (independent of the path length L;
+    the zenith angle enters through ``r0_m``).
     """
     lam = np.asarray(wavelength_nm, dtype=float) * 1e-9
     w0 = np.asarray(waist_radius_m, dtype=float)

@@ -1,0 +1,239 @@
+"""link_budget over synthetic spherical-Earth passes, presets, validation."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orbitqkd.budget import (BUDGET_COLUMNS, LOSS_COLUMNS, Link, Receiver, Transmitter,
+                             link_budget, link_preset, link_presets)
+from orbitqkd.channel import geometry
+from orbitqkd.errors import InputError, UnknownNameError
+from orbitqkd.stations import get_station
+
+R_KM = geometry.EARTH_MEAN_RADIUS_KM
+MU_KM3_S2 = 398600.4418  # IERS Conventions 2010, Table 1.1
+
+
+def synthetic_pass(altitude_km=500.0, cross_track_deg=3.0, step_s=1.0, half_span_s=420.0,
+                   station="Xinglong", sun_elevation_deg=-30.0, **extra):
+    """A circular-orbit pass over a spherical Earth (no rotation), TRACK_COLUMNS-like."""
+    t = np.arange(-half_span_s, half_span_s + step_s / 2, step_s)
+    omega = np.sqrt(MU_KM3_S2 / (R_KM + altitude_km) ** 3)
+    along = omega * t
+    beta = np.radians(cross_track_deg)
+    gamma = np.arccos(np.cos(along) * np.cos(beta))  # central angle station-subsatellite
+    rs = R_KM + altitude_km
+    rng = np.sqrt(R_KM**2 + rs**2 - 2 * R_KM * rs * np.cos(gamma))
+    el = np.degrees(np.arcsin((rs * np.cos(gamma) - R_KM) / rng))
+    az = np.degrees(np.arctan2(np.sin(along) * np.cos(beta), np.sin(beta))) % 360.0
+    df = pd.DataFrame({
+        "time_utc": pd.Timestamp("2016-12-19T15:00:00Z") + pd.to_timedelta(t - t[0], unit="s"),
+        "elevation_deg": el, "azimuth_deg": az, "range_km": rng,
+        "range_rate_km_s": np.gradient(rng, t), "satellite_altitude_km": altitude_km,
+        "sun_elevation_deg": sun_elevation_deg, "moon_elevation_deg": -20.0,
+        "moon_illuminated_fraction": 0.6, "moon_separation_deg": 90.0,
+        "sun_separation_deg": 120.0, **extra})
+    df.attrs.update(satellite="MICIUS", norad_id=41731, station=station, sample_s=step_s)
+    return df
+
+
+def test_synthetic_pass_geometry_consistent_with_slant_range():
+    tr = synthetic_pass()
+    up = tr["elevation_deg"] > 0
+    again = geometry.slant_range_km(tr["elevation_deg"][up], 500.0)
+    assert np.allclose(again, tr["range_km"][up], atol=1e-6)
+
+
+def test_columns_attrs_and_sum():
+    tr = synthetic_pass()
+    df = link_budget(tr, "micius-xinglong")
+    assert list(df.columns[: len(tr.columns)]) == list(tr.columns)
+    assert set(BUDGET_COLUMNS) <= set(df.columns)
+    a = df.attrs
+    assert a["repetition_rate_hz"] == 100e6 and a["wavelength_nm"] == 850.0
+    assert a["link"] == "micius-xinglong" and a["direction"] == "downlink"
+    assert a["sample_s"] == 1.0 and a["gate_width_ns"] > 0 and a["dead_time_ns"] > 0
+    assert a["satellite"] == "MICIUS"
+    up = df[df["above_horizon"]]
+    assert len(up) > 100
+    assert np.allclose(up[LOSS_COLUMNS].sum(axis=1), up["total_loss_db"], atol=1e-9)
+    assert np.allclose(up["transmittance"], 10 ** (-up["total_loss_db"] / 10))
+    assert np.allclose(up["noise_rate_cps"], up["background_rate_cps"] + up["dark_rate_cps"])
+    assert np.allclose(up["detected_rate_per_photon_cps"], 100e6 * up["transmittance"])
+
+
+def test_below_horizon_is_nan_never_crash():
+    tr = synthetic_pass(half_span_s=800.0)  # reaches well below the horizon
+    tr.loc[5, "elevation_deg"] = np.nan
+    df = link_budget(tr, "micius-xinglong")
+    floor = get_station("Xinglong").min_elevation_deg
+    below = ~(tr["elevation_deg"] >= floor)
+    assert below.sum() > 10
+    assert not df.loc[below, "above_horizon"].any()
+    cols = BUDGET_COLUMNS[1:-1]  # all but zenith_angle_deg and above_horizon
+    assert df.loc[below, cols].isna().all().all()
+    assert np.allclose(df["zenith_angle_deg"], 90.0 - tr["elevation_deg"], equal_nan=True)
+    assert df.loc[~below, cols].notna().all().all()
+
+
+def test_horizon_mask_respected():
+    # Herstmonceux has a mask of 15 deg at azimuth 0; points at 12 deg due north are masked.
+    tr = pd.DataFrame({"elevation_deg": [12.0, 12.0, 40.0], "azimuth_deg": [0.0, 180.0, 0.0],
+                       "satellite_altitude_km": 500.0})
+    df = link_budget(tr, "micius-xinglong", station="Herstmonceux")
+    assert df["above_horizon"].tolist() == [False, False, True]  # min_elevation 15 everywhere
+    df = link_budget(tr.assign(elevation_deg=[16.0, 11.0, 40.0]), "micius-xinglong",
+                     station=get_station("Herstmonceux"))
+    assert df["above_horizon"].tolist() == [True, False, True]
+
+
+def test_micius_xinglong_validation_liao_2017():
+    # Liao et al., Nature 549, 43 (2017): measured link loss ~22 dB at 645 km
+    # and ~35 dB at 1,200 km (December 2016 Xinglong pass). The clear-sky model
+    # has one calibrated number (receiver optics 0.35, set to meet the 645 km
+    # point), so the independent check is the range dependence: the model rises
+    # ~6 dB from 645 to 1,200 km (diffraction 5.3 dB + extinction) against ~13 dB
+    # measured, i.e. it is ~7 dB optimistic at 1,200 km (low-elevation haze and
+    # pointing at Xinglong are not in the model). Tolerances: 3 dB and 8 dB.
+    tr = synthetic_pass(cross_track_deg=1.0, half_span_s=300.0)
+    df = link_budget(tr, "micius-xinglong").dropna(subset=["total_loss_db"])
+    loss_at = lambda r: float(np.interp(r, *zip(*sorted(zip(df["range_km"], df["total_loss_db"])))))
+    assert loss_at(645.0) == pytest.approx(22.0, abs=3.0)
+    assert loss_at(1200.0) == pytest.approx(35.0, abs=8.0)
+    assert loss_at(1200.0) - loss_at(645.0) > 5.0
+
+
+def test_day_moon_and_night_background_ordering():
+    night = link_budget(synthetic_pass(), "micius-xinglong")
+    day = link_budget(synthetic_pass(sun_elevation_deg=30.0), "micius-xinglong")
+    moon = link_budget(synthetic_pass().assign(moon_elevation_deg=50.0, moon_illuminated_fraction=1.0),
+                       "micius-xinglong")
+    n, d, m = (x["background_rate_cps"].median() for x in (night, day, moon))
+    assert n < m < d
+    assert d > 1e5  # daylight swamps a 100 urad, 1 nm receiver (no daylight QKD at 850 nm)
+
+
+def test_uplink_loses_more_than_downlink():
+    # Same terminals swapped: an uplink beam is spread by turbulence at the
+    # transmitter (Andrews & Phillips Ch. 12) so its loss exceeds the downlink's.
+    tx = Transmitter("ground beacon-class", wavelength_nm=850.0, aperture_m=0.3,
+                     pointing_jitter_urad=1.0)
+    down = Link(tx, Receiver("ground", aperture_m=0.3), direction="downlink")
+    up = Link(tx, Receiver("sat", aperture_m=0.3), direction="uplink")
+    tr = synthetic_pass()
+    ld = link_budget(tr, down)["total_loss_db"].median()
+    lu = link_budget(tr, up)
+    assert lu["total_loss_db"].median() > ld + 3.0
+    assert (lu["turbulence_loss_db"].dropna() > 1.0).all()
+    # Measured ground-to-Micius uplinks lose 41-52 dB over 500-1,400 km (Han et al.,
+    # arXiv:1912.06317; Ren et al., Nature 549, 70 (2017)); this generic 0.3 m
+    # uplink lands in the same range (30-60 dB), a sanity check, not a validation.
+    assert 30.0 < lu["total_loss_db"].median() < 60.0
+
+
+def test_turbulence_off_and_models():
+    tr = synthetic_pass()
+    link = link_preset("micius-xinglong").replace(cn2_model="none", air_mass_model="spherical-shell")
+    df = link_budget(tr, link)
+    assert df.attrs["link"] == "custom"
+    assert np.allclose(df["turbulence_loss_db"].dropna(), 0.0)
+
+
+def test_track_without_range_uses_altitude():
+    tr = synthetic_pass()
+    full = link_budget(tr, "micius-xinglong")
+    no_range = link_budget(tr.drop(columns="range_km"), "micius-xinglong")
+    no_alt = link_budget(tr.drop(columns="satellite_altitude_km"), "micius-xinglong")
+    # Xinglong is at 890 m; the synthetic track puts the station at sea level,
+    # so ranges differ by < 1 km and losses by < 0.02 dB.
+    assert np.allclose(no_range["total_loss_db"], full["total_loss_db"], atol=0.02, equal_nan=True)
+    assert np.allclose(no_alt["total_loss_db"], full["total_loss_db"], atol=0.02, equal_nan=True)
+
+
+def test_presets_and_unknown_name():
+    assert link_presets() == ["micius-xinglong", "glonass-matera", "microsat-portable"]
+    for name in link_presets():
+        assert link_preset(name).name == name
+    with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, glonass-matera, microsat-portable$"):
+        link_preset("tiangong")
+    geo = link_budget(synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=3000.0,
+                                     step_s=60.0), "glonass-matera")
+    assert 50.0 < geo["total_loss_db"].median() < 75.0
+
+
+def test_bad_inputs_are_one_line_errors():
+    with pytest.raises(InputError, match=r"^transmitter aperture_m = -0.3 is outside the range 0 < transmitter aperture_m <= 10$"):
+        Transmitter("t", wavelength_nm=850.0, aperture_m=-0.3)
+    with pytest.raises(InputError, match=r"^wavelength_nm = 2000 is outside the range 532 <= wavelength_nm <= 1550$"):
+        Transmitter("t", wavelength_nm=2000.0, aperture_m=0.3)
+    with pytest.raises(InputError, match=r"^divergence_urad = 1 is below the diffraction limit 3.61 urad of a 0.3 m aperture at 850 nm$"):
+        Transmitter("t", wavelength_nm=850.0, aperture_m=0.3, divergence_urad=1.0)
+    with pytest.raises(InputError, match=r"^detector_efficiency = 1.2 is outside the range 0 < detector_efficiency <= 1$"):
+        Receiver("r", detector_efficiency=1.2)
+    with pytest.raises(UnknownNameError, match=r"^direction = 'up' is not known; choose one of: downlink, uplink$"):
+        dataclasses.replace(link_preset("micius-xinglong"), direction="up")
+    with pytest.raises(InputError, match=r"^track lacks column 'elevation_deg'"):
+        link_budget(pd.DataFrame({"range_km": [600.0]}), "micius-xinglong", "Xinglong")
+    with pytest.raises(InputError, match=r"^station = None: give station="):
+        link_budget(pd.DataFrame({"elevation_deg": [30.0], "range_km": [900.0]}), "micius-xinglong")
+
+
+def test_dataclasses_frozen_and_slotted():
+    link = link_preset("micius-xinglong")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        link.direction = "uplink"
+    assert not hasattr(link.transmitter, "__dict__")
+    assert link.transmitter.full_divergence_urad == pytest.approx(10.0)
+    assert Transmitter("t", 850.0, 0.3).full_divergence_urad == pytest.approx(
+        2 * 850e-9 / (np.pi * 0.89 * 0.15) * 1e6)
+
+
+def test_long_table_over_several_stations():
+    # pass_tracks() gives a long table with a 'station' column and no attrs
+    # station: each row is budgeted with its own station (aperture, horizon).
+    a = synthetic_pass(station="Xinglong").assign(station="Xinglong")
+    b = synthetic_pass(station="Hefei").assign(station="Hefei")
+    long = pd.concat([a, b], ignore_index=True)
+    long.attrs = {"sample_s": 1.0}
+    df = link_budget(long, "micius-xinglong")
+    assert len(df) == len(long) and (df.index == long.index).all()
+    xl = df[df["station"] == "Xinglong"]["geometric_loss_db"].to_numpy()
+    hf = df[df["station"] == "Hefei"]["geometric_loss_db"].to_numpy()
+    both = np.isfinite(xl) & np.isfinite(hf)  # Hefei's floor is 15 deg, Xinglong's 10
+    assert both.sum() > 100 and np.isnan(hf).sum() > np.isnan(xl).sum()
+    # Hefei's 0.28 m aperture against Xinglong's 1 m: exactly
+    # 10 log10[(1 - exp(-2 (0.5/w)^2)) / (1 - exp(-2 (0.14/w)^2))], which tends to
+    # 20 log10(1/0.28) = 11.06 dB for a wide beam; here 10.9-11.05 dB (1e-9 dB).
+    w = df[df["station"] == "Xinglong"]["beam_radius_m"].to_numpy()[both]
+    expected = 10 * np.log10(-np.expm1(-2 * (0.5 / w) ** 2) / -np.expm1(-2 * (0.14 / w) ** 2))
+    assert hf[both] - xl[both] == pytest.approx(expected, abs=1e-9)
+    assert 10.9 < expected.min() and expected.max() < 20 * np.log10(1 / 0.28)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=st.floats(0.01, 1e3), d=st.floats(0.01, 10.0), eps=st.floats(0.0, 0.95),
+       theta=st.floats(0.1, 100.0), jitter=st.floats(0.0, 50.0), bias=st.floats(0.0, 50.0))
+def test_efficiencies_are_probabilities(w, d, eps, theta, jitter, bias):
+    from orbitqkd.channel import pointing
+
+    eta = geometry.collection_efficiency(w, d, eps)
+    assert 0.0 <= eta <= 1.0
+    assert geometry.collection_efficiency(w, d, eps) <= geometry.collection_efficiency(w, d, 0.0)
+    p = pointing.pointing_efficiency(theta, jitter, bias)
+    assert 0.0 <= p <= 1.0
+    # More jitter never helps a well-aimed beam (with a bias it can: it sometimes
+    # swings the beam back onto the receiver).
+    assert pointing.pointing_efficiency(theta, jitter + 1.0, 0.0) <= pointing.pointing_efficiency(theta, jitter, 0.0)
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_and_all_below_horizon_tracks_without_warnings():
+    empty = pd.DataFrame({"elevation_deg": [], "range_km": []})
+    assert link_budget(empty, "micius-xinglong", "Xinglong").shape[0] == 0
+    low = pd.DataFrame({"elevation_deg": [-3.0, 2.0, np.nan], "range_km": [3000.0, 2500.0, np.nan]})
+    df = link_budget(low, "glonass-matera", "Matera")
+    assert not df["above_horizon"].any() and df["total_loss_db"].isna().all()
