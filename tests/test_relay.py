@@ -1,0 +1,134 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orbitqkd.errors import InputError, UnknownNameError
+from orbitqkd.relay import Demand, FibreLink, decoy_bb84_fibre_rate_bps, relay_flow
+
+DAY = pd.Timestamp("2017-06-15T00:00Z")
+
+
+def _passes(*items):
+    """items: (satellite, station, hours after DAY, key bits)."""
+    return pd.DataFrame([{"satellite": s, "station": g,
+                          "culmination_utc": DAY + pd.Timedelta(hours=h), "expected_key_bits": k}
+                         for s, g, h, k in items])
+
+
+def _delivered(res, name=None):
+    df = res.demands.set_index("demand")
+    return float(df["delivered_bits"].iloc[0] if name is None else df.at[name, "delivered_bits"])
+
+
+@pytest.mark.parametrize("store, expected", [(1e6, 3e5), (1e5, 1e5), (0.0, 0.0)])
+def test_satellite_meets_a_then_b(store, expected):
+    p = _passes(("Micius", "A", 1, 4e5), ("Micius", "B", 5, 3e5))
+    res = relay_flow(p, demands=[Demand("A", "B")], key_store_bits=store, start=DAY, days=1)
+    assert _delivered(res) == pytest.approx(expected, abs=1e-3)
+    if expected:
+        assert res.demands.at[0, "path"] == "A > Micius > B"
+        assert res.demands.at[0, "trusted_nodes"] == 1
+        assert res.demands.at[0, "satellites_on_path"] == 1
+        assert res.demands.at[0, "bits_per_day"] == pytest.approx(expected)
+
+
+def test_causality_key_appears_only_after_the_second_contact():
+    p = _passes(("S", "A", 10, 4e5), ("S", "B", 60, 3e5))  # day 0 then day 2
+    res = relay_flow(p, demands=[Demand("A", "B")], key_store_bits=1e6, start=DAY, days=3)
+    assert list(res.daily["date"]) == [DAY + pd.Timedelta(days=2)]
+    assert res.daily["bits"].sum() == pytest.approx(3e5)
+    assert res.demands.at[0, "bits_per_day"] == pytest.approx(1e5)
+
+
+def test_order_of_contacts_and_empty_store():
+    # Meeting B first: the satellite keeps k_SB and publishes the XOR when it meets A,
+    # so the order does not matter for a single trusted satellite ...
+    p = _passes(("S", "B", 1, 3e5), ("S", "A", 5, 4e5))
+    full = relay_flow(p, demands=[Demand("A", "B")], key_store_bits=1e6, start=DAY, days=1)
+    assert _delivered(full) == pytest.approx(3e5)
+    # ... but with an empty store nothing survives from one contact to the next,
+    none = relay_flow(p, demands=[Demand("A", "B")], key_store_bits=0.0, start=DAY, days=1)
+    assert _delivered(none) == pytest.approx(0.0, abs=1e-6)
+    assert none.demands.at[0, "path"] == ""
+    # while two contacts in the same slot (two terminals) need no store.
+    same = _passes(("S", "B", 1, 3e5), ("S", "A", 1.01, 4e5))
+    res = relay_flow(same, demands=[Demand("A", "B")], key_store_bits=0.0, start=DAY, days=1)
+    assert _delivered(res) == pytest.approx(3e5)
+
+
+def test_store_shared_between_links_and_held_key():
+    # S meets A and C early, B late: both demands compete for the same store.
+    p = _passes(("S", "A", 1, 5e5), ("S", "C", 2, 5e5), ("S", "B", 8, 1e6))
+    res = relay_flow(p, demands=[Demand("A", "B"), Demand("C", "B")], key_store_bits=6e5,
+                     start=DAY, days=1)
+    assert res.demands["delivered_bits"].sum() == pytest.approx(6e5, rel=1e-6)
+
+
+def test_fibre_chain_bottleneck():
+    links = [FibreLink("A", "B", length_km=50), FibreLink("B", "C", length_km=100),
+             FibreLink("C", "D", rate_bps=1000.0)]
+    res = relay_flow(None, links, [Demand("A", "D")], start=DAY, days=2, time_step_s=3600)
+    assert res.demands.at[0, "bits_per_day"] == pytest.approx(1000.0 * 86400, rel=1e-6)
+    assert res.demands.at[0, "path"] == "A > B > C > D"
+    assert res.demands.at[0, "trusted_nodes"] == 2
+    edges = res.edges.set_index("b")
+    assert edges.at["D", "utilisation"] == pytest.approx(1.0)
+    assert edges.at["B", "generated_bits"] == pytest.approx(decoy_bb84_fibre_rate_bps(50) * 2 * 86400)
+
+
+def test_satellite_and_backbone_chain():
+    # Beijing -(fibre)- Xinglong -(Micius)- Nanshan : the pass is the bottleneck
+    p = _passes(("Micius", "Xinglong", 3, 2e5), ("Micius", "Nanshan", 4, 5e5))
+    links = [FibreLink("Beijing", "Xinglong", rate_bps=1e4)]
+    res = relay_flow(p, links, [Demand("Beijing", "Nanshan")], key_store_bits=1e9,
+                     start=DAY, days=1)
+    assert _delivered(res) == pytest.approx(2e5)
+    assert res.demands.at[0, "path"] == "Beijing > Xinglong > Micius > Nanshan"
+    assert res.demands.at[0, "trusted_nodes"] == 2
+
+
+def test_demand_cap_weights_and_maxmin():
+    links = [FibreLink("A", "H", rate_bps=10.0), FibreLink("H", "B", rate_bps=10.0),
+             FibreLink("H", "C", rate_bps=10.0)]
+    demands = [Demand("A", "B", weight=2.0), Demand("A", "C")]
+    kw = dict(start=DAY, days=1, time_step_s=86400)
+    weighted = relay_flow(None, links, demands, **kw)
+    assert _delivered(weighted, "A-B") == pytest.approx(864000)
+    assert _delivered(weighted, "A-C") == pytest.approx(0, abs=1e-3)
+    fair = relay_flow(None, links, demands, objective="maxmin", **kw)
+    assert _delivered(fair, "A-B") == pytest.approx(432000)
+    assert _delivered(fair, "A-C") == pytest.approx(432000)
+    capped = relay_flow(None, links, [Demand("A", "B", bits_per_day=1e5, weight=2.0),
+                                      Demand("A", "C")], **kw)
+    assert _delivered(capped, "A-B") == pytest.approx(1e5)
+    assert _delivered(capped, "A-C") == pytest.approx(764000)
+    assert capped.demands.set_index("demand").at["A-B", "demand_met"] == pytest.approx(1.0)
+
+
+def test_decoy_rate_monotone_and_zero_far():
+    r = decoy_bb84_fibre_rate_bps(np.array([0.0, 50.0, 100.0, 200.0, 300.0]))
+    assert np.all(np.diff(r) <= 0) and r[-1] == 0.0
+    # 0.2 dB/km: 50 km more fibre is 10 dB, roughly a factor 10 in rate far from cut-off
+    assert r[1] / r[2] == pytest.approx(10.0, rel=0.1)
+
+
+def test_errors():
+    with pytest.raises(InputError, match=r"^fibre link 'A'-'B' needs length_km or rate_bps$"):
+        FibreLink("A", "B")
+    with pytest.raises(InputError, match=r"^fibre link A-B: length_km = -5 is outside the range"):
+        FibreLink("A", "B", length_km=-5)
+    with pytest.raises(InputError, match=r"^demand A-B: bits_per_day = 0 is outside the range"):
+        Demand("A", "B", bits_per_day=0)
+    with pytest.raises(InputError, match=r"^demands = \[\] is empty"):
+        relay_flow(None, [FibreLink("A", "B", rate_bps=1)], [], start=DAY, days=1)
+    with pytest.raises(UnknownNameError, match=r"^objective = 'fair' is not known"):
+        relay_flow(None, [], [Demand("A", "B")], objective="fair", start=DAY, days=1)
+    with pytest.raises(InputError, match=r"^start is needed when there are no served passes$"):
+        relay_flow(None, [], [Demand("A", "B")])
+    p = _passes(("S", "A", 1, 1e5))
+    with pytest.raises(InputError, match=r"^key_store_bits\['S'\] = -1 is outside the range"):
+        relay_flow(p, [], [Demand("A", "B")], key_store_bits=-1.0)
+    with pytest.raises(InputError, match=r"^demand S-A: the users must be ground nodes"):
+        relay_flow(p, [], [Demand("S", "A")])
