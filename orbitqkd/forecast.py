@@ -85,3 +85,126 @@ def quantile_bands(values, quantiles=DEFAULT_QUANTILES) -> dict:
         check_range("quantile", q, 0.0, 1.0)
         out[f"p{round(q * 100):d}"] = np.quantile(v, q, axis=0)
     return out
+
+
+def with_cloud_probability(passes: pd.DataFrame, source=None, default: float | None = None,
+                           overrides=None) -> pd.DataFrame:
+    """Add ``cloud_free_probability`` to each pass from the climatology.
+
+    The value is the station's for the UTC date of culmination: a daily
+    forecast row of ``source`` if there is one, else the monthly climatology
+    (:func:`orbitqkd.climate.cloud_free_probability`). ``overrides`` (station
+    -> probability) wins over both; stations missing from the climatology take
+    ``default`` when given, else raise.
+    """
+    from .climate import cloud_free_probability
+    from .errors import UnknownNameError
+
+    out = passes.copy()
+    p = np.full(len(out), np.nan)
+    overrides = dict(overrides or {})
+    dates = pd.to_datetime(out["culmination_utc"], utc=True).dt.strftime("%Y-%m-%d")
+    for station, rows in out.groupby("station").groups.items():
+        idx = out.index.get_indexer(rows)
+        if station in overrides:
+            p[idx] = float(overrides[station])
+            continue
+        try:
+            p[idx] = cloud_free_probability(station, date=list(dates.iloc[idx]), source=source)
+        except UnknownNameError:
+            if default is None:
+                raise
+            p[idx] = default
+    out["cloud_free_probability"] = p
+    return out
+
+
+def _band_frame(values, keys: pd.DataFrame, unit: str, quantiles) -> pd.DataFrame:
+    bands = quantile_bands(values, quantiles)
+    out = keys.reset_index(drop=True).copy()
+    for name, arr in bands.items():
+        out[f"{name}_{unit}"] = arr
+    return out
+
+
+def _sum_by(values, labels: pd.DataFrame):
+    """Sum the columns of ``values`` (samples, n) within groups of ``labels`` rows."""
+    grouped = labels.reset_index(drop=True).groupby(list(labels.columns), sort=True)
+    codes = grouped.ngroup().to_numpy()
+    keys = grouped.size().reset_index()[list(labels.columns)]
+    onehot = np.zeros((len(labels), len(keys)))
+    onehot[np.arange(len(labels)), codes] = 1.0
+    return values @ onehot, keys
+
+
+def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str = "milp",
+                 fibre_links=(), demands=(), key_store_bits: float = np.inf,
+                 samples: int = 500, relay_samples: int = 50, seed: int = 0,
+                 quantiles=DEFAULT_QUANTILES, time_step_s: float = 600.0):
+    """Key per station and per user pair and day, with cloud-cover bands.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        Candidate passes with ``key_bits`` (:func:`orbitqkd.pipeline.candidate_passes`)
+        and ``cloud_free_probability`` (:func:`with_cloud_probability`).
+    stations : list of GroundStation
+        For the stations' longitudes (local nights share one cloud draw).
+    config : orbitqkd.schedule.ScheduleConfig, optional
+        Scheduler settings; the schedule maximises expected key (key x cloud-free probability).
+    method : {'milp', 'greedy'}
+    fibre_links, demands, key_store_bits, time_step_s :
+        Trusted-relay network (:func:`orbitqkd.relay.relay_flow`); no demands, no pair table.
+    samples : int
+        Cloud draws for the station table.
+    relay_samples : int
+        Cloud draws (the first ones of the same stream) routed through the relay LP.
+    seed : int
+        Seed of the draws: a forecast is reproducible.
+
+    Returns
+    -------
+    dict
+        ``stations`` (per UTC date and station: served passes, mean cloud-free
+        probability, ``expected_bits``, ``p10_bits``, ``p50_bits``,
+        ``p90_bits``), ``pairs`` (per UTC date and demand, same bands),
+        ``schedule`` (the :class:`~orbitqkd.schedule.ScheduleResult`).
+    """
+    from .relay import relay_flow
+    from .schedule import ScheduleConfig, schedule_passes
+
+    check_range("relay_samples", relay_samples, 0, samples)
+    result = schedule_passes(candidates, config or ScheduleConfig(), method=method)
+    served = result.served
+    longitude = {s.name: s.longitude_deg for s in stations}
+    culm = pd.to_datetime(served["culmination_utc"], utc=True)
+    night = night_index(culm, served["station"].map(longitude).to_numpy(float))
+    clear = sample_clear_sky(served["station"].astype(str) + ":" + pd.Series(night).astype(str),
+                             served["cloud_free_probability"].to_numpy(float), samples, seed)
+    realised = clear * served["key_bits"].to_numpy(float)[None, :]
+    labels = pd.DataFrame({"date": culm.dt.strftime("%Y-%m-%d"), "station": served["station"]})
+    per_group, keys = _sum_by(realised, labels) if len(served) else (np.zeros((samples, 0)),
+                                                                    labels)
+    table = _band_frame(per_group, keys, "bits", quantiles)
+    if len(served):
+        extra = served.assign(date=labels["date"]).groupby(["date", "station"]).agg(
+            served_passes=("key_bits", "size"),
+            cloud_free_probability=("cloud_free_probability", "mean"))
+        table = table.merge(extra.reset_index(), on=["date", "station"], how="left")
+    pairs = pd.DataFrame()
+    if len(demands) and len(served) and relay_samples:
+        first = culm.min().normalize()
+        days = max(1, int(np.ceil((culm.max() - first) / pd.Timedelta(days=1)) + 1e-9))
+        rows = []
+        for k in range(relay_samples):
+            sample = served.assign(key_bits=realised[k], expected_key_bits=realised[k])
+            flow = relay_flow(sample, fibre_links, demands, key_store_bits=key_store_bits,
+                              start=first, days=days, time_step_s=time_step_s)
+            rows.append(flow.daily.assign(sample=k))
+        daily = pd.concat(rows, ignore_index=True)
+        daily["date"] = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d")
+        wide = daily.pivot_table(index="sample", columns=["date", "demand"], values="bits",
+                                 aggfunc="sum", fill_value=0.0)
+        keys = wide.columns.to_frame(index=False)
+        pairs = _band_frame(wide.to_numpy(), keys, "bits", quantiles)
+    return {"stations": table, "pairs": pairs, "schedule": result}

@@ -35,3 +35,50 @@ def test_quantile_bands_match_numpy():
     b = quantile_bands(v)
     assert set(b) == {"expected", "p10", "p50", "p90"}
     assert np.allclose(b["p90"], np.quantile(v, 0.9, axis=0))
+
+
+def synthetic_candidates():
+    # two stations, two nights; hand-made keys and cloud-free probabilities
+    t = pd.to_datetime(["2016-12-19T15:00Z", "2016-12-19T18:00Z", "2016-12-20T15:00Z",
+                        "2016-12-19T20:00Z"])
+    return pd.DataFrame({
+        "satellite": ["S", "S", "S", "S"], "norad_id": 1, "station": ["Xinglong", "Xinglong", "Xinglong", "Graz"],
+        "rise_utc": t, "culmination_utc": t + pd.Timedelta(minutes=3),
+        "set_utc": t + pd.Timedelta(minutes=6), "duration_s": 360.0, "dark": True,
+        "max_elevation_deg": 60.0, "min_range_km": 600.0, "sun_elevation_deg": -30.0,
+        "key_bits": [1e6, 2e6, 3e6, 4e6], "cloud_free_probability": [0.5, 0.5, 0.8, 0.25],
+    })
+
+
+def test_forecast_expected_key_and_bands():
+    from orbitqkd.forecast import forecast_key
+    from orbitqkd.stations import get_stations
+
+    st = get_stations(["Xinglong", "Graz"])
+    f = forecast_key(synthetic_candidates(), st, samples=20000, relay_samples=0, seed=1)
+    t = f["stations"].set_index(["date", "station"])
+    # one night at Xinglong holds both 19 Dec passes: all-or-nothing 3 Mbit with p = 0.5
+    x = t.loc[("2016-12-19", "Xinglong")]
+    assert x.expected_bits == pytest.approx(1.5e6, rel=0.03)  # 3 sigma of the binomial mean
+    assert x.p10_bits == 0 and x.p90_bits == 3e6 and x.served_passes == 2
+    g = t.loc[("2016-12-19", "Graz")]
+    assert g.expected_bits == pytest.approx(1e6, rel=0.06)
+    assert (t.p10_bits <= t.p50_bits).all() and (t.p50_bits <= t.p90_bits).all()
+    again = forecast_key(synthetic_candidates(), st, samples=20000, relay_samples=0, seed=1)
+    pd.testing.assert_frame_equal(again["stations"], f["stations"])
+
+
+def test_forecast_pairs_through_the_satellite():
+    from orbitqkd.forecast import forecast_key
+    from orbitqkd.relay import Demand
+    from orbitqkd.stations import get_stations
+
+    c = synthetic_candidates()
+    c["cloud_free_probability"] = 1.0
+    st = get_stations(["Xinglong", "Graz"])
+    f = forecast_key(c, st, demands=[Demand("Xinglong", "Graz")], samples=4, relay_samples=4)
+    pairs = f["pairs"]
+    # clear skies: Xinglong shares 1 + 2 + 3 Mbit with the satellite, Graz 4 Mbit; the
+    # satellite as trusted relay delivers min(6, 4) = 4 Mbit over the two days
+    assert pairs.p50_bits.sum() == pytest.approx(4e6)
+    assert (pairs.p10_bits == pairs.p90_bits).all()  # no clouds, no spread
