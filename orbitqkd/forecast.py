@@ -208,3 +208,78 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         keys = wide.columns.to_frame(index=False)
         pairs = _band_frame(wide.to_numpy(), keys, "bits", quantiles)
     return {"stations": table, "pairs": pairs, "schedule": result}
+
+
+def forecast_figure(result: dict, title: str = "Secret key forecast"):
+    """Expected key per day with P10-P90 bands: one panel for stations, one for user pairs."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("stations", "station", "ground station (shared with the satellite)")]
+    if len(result.get("pairs", [])):
+        panels.append(("pairs", "demand", "user pair (through trusted relays)"))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.6 * len(panels)), squeeze=False)
+    for ax, (key, col, label) in zip(axes[:, 0], panels):
+        df = result[key]
+        if not len(df):
+            ax.text(0.5, 0.5, "no served passes", ha="center", transform=ax.transAxes)
+            continue
+        dates = sorted(df["date"].unique())
+        names = sorted(df[col].unique())
+        width = 0.8 / len(names)
+        for j, name in enumerate(names):
+            d = df[df[col] == name].set_index("date").reindex(dates)
+            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
+            mid = d["expected_bits"].fillna(0) / 1e6
+            lo = (d["expected_bits"] - d["p10_bits"]).clip(lower=0).fillna(0) / 1e6
+            hi = (d["p90_bits"] - d["expected_bits"]).clip(lower=0).fillna(0) / 1e6
+            ax.bar(x, mid, width, label=name)
+            ax.errorbar(x, mid, yerr=[lo, hi], fmt="none", ecolor="k", capsize=2, lw=0.8)
+        ax.set_xticks(np.arange(len(dates)), dates, rotation=30, ha="right")
+        ax.set_ylabel("secret key [Mbit]")
+        ax.set_title(f"Expected key per {label}; bars P10-P90 over cloud cover")
+        ax.legend(fontsize="small", ncol=min(len(names), 4))
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
+                   notes: str = "", formats=("csv", "parquet")) -> list:
+    """Write the forecast tables, a PNG plot and a self-contained HTML report.
+
+    Every file is written atomically into ``out_dir`` (which must exist):
+    ``stations.<fmt>``, ``pairs.<fmt>``, ``schedule.<fmt>`` (served passes),
+    ``forecast.png`` and ``report.html``. Returns the paths written.
+    """
+    import matplotlib.pyplot as plt
+    from pathlib import Path
+
+    from .errors import InputError
+    from .outputs import html_report, save_figure, write_table, write_text
+
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise InputError(f"output directory = '{out}' does not exist")
+    written = []
+    served = result["schedule"].served
+    for name, df in (("stations", result["stations"]), ("pairs", result["pairs"]),
+                     ("schedule", served)):
+        for fmt in formats:
+            written.append(write_table(df, out / f"{name}.{fmt}"))
+    fig = forecast_figure(result, title)
+    written.append(save_figure(fig, out / "forecast.png"))
+    summary = pd.DataFrame([result["schedule"].summary()])
+    blocks = [("", notes)] if notes else []
+    blocks += [("Key per station and day", result["stations"]), ("Forecast", fig)]
+    if len(result["pairs"]):
+        blocks.append(("Key per user pair and day", result["pairs"]))
+    cols = [c for c in ("satellite", "station", "rise_utc", "set_utc", "max_elevation_deg",
+                        "key_bits", "cloud_free_probability", "expected_key_bits") if c in served]
+    blocks += [("Schedule", summary), ("Served passes", served[cols])]
+    written.append(write_text(html_report(title, blocks), out / "report.html"))
+    plt.close(fig)
+    return written

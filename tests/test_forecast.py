@@ -82,3 +82,21 @@ def test_forecast_pairs_through_the_satellite():
     # satellite as trusted relay delivers min(6, 4) = 4 Mbit over the two days
     assert pairs.p50_bits.sum() == pytest.approx(4e6)
     assert (pairs.p10_bits == pairs.p90_bits).all()  # no clouds, no spread
+
+
+def test_write_forecast_files(tmp_path):
+    from orbitqkd.forecast import forecast_key, write_forecast
+    from orbitqkd.relay import Demand
+    from orbitqkd.stations import get_stations
+
+    st = get_stations(["Xinglong", "Graz"])
+    f = forecast_key(synthetic_candidates(), st, demands=[Demand("Xinglong", "Graz")],
+                     samples=50, relay_samples=5)
+    paths = write_forecast(f, tmp_path, notes="test")
+    names = sorted(p.name for p in paths)
+    assert "report.html" in names and "forecast.png" in names and "pairs.parquet" in names
+    html = (tmp_path / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Xinglong-Graz" in html
+    assert pd.read_parquet(tmp_path / "stations.parquet").shape[0] == 3
+    with pytest.raises(InputError, match=r"output directory = '.*nope' does not exist"):
+        write_forecast(f, tmp_path / "nope")
