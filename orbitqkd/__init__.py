@@ -19,13 +19,45 @@ from .budget import (
     link_preset,
     link_presets,
 )
+from .climate import cloud_free_probability
+from .exports import contact_plan, passes_to_czml, schedule_json, write_czml
+from .forecast import forecast_key, with_cloud_probability, write_forecast
+from .keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
 from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
+from .pipeline import candidate_passes, pass_budgets, pass_keys
+from .relay import Demand, FibreLink, relay_flow
+from .scale import find_passes_dask
+from .schedule import ScheduleConfig, rolling_horizon, schedule_passes
 from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
 from .tle import Satellite, load_satellites, walker_delta
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BBM92",
+    "DecoyBB84",
+    "Demand",
+    "FibreLink",
+    "PassKey",
+    "ScheduleConfig",
+    "accumulate_blocks",
+    "candidate_passes",
+    "cloud_free_probability",
+    "contact_plan",
+    "dual_downlink_key",
+    "find_passes_dask",
+    "forecast_key",
+    "pass_budgets",
+    "pass_key",
+    "pass_keys",
+    "passes_to_czml",
+    "relay_flow",
+    "rolling_horizon",
+    "schedule_json",
+    "schedule_passes",
+    "with_cloud_probability",
+    "write_czml",
+    "write_forecast",
     "BUDGET_COLUMNS",
     "Link",
     "Receiver",
