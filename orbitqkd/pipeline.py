@@ -150,3 +150,47 @@ def candidate_passes(satellites, stations, start, *, days=None, end=None, links=
                          min_elevation_deg=min_elevation_deg, progress=progress)
     budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
     return pass_keys(passes, budgets, protocol, progress=progress)
+
+
+def scenario_satellites(scenario) -> tuple[list, dict]:
+    """The satellites of a scenario and the link preset of each (by satellite name)."""
+    import dataclasses as _dc
+
+    from .tle import Satellite
+
+    sats, links = [], {}
+    for spec in scenario.satellites:
+        if spec.elements:
+            el = dict(spec.elements)
+            found = [Satellite.from_elements(spec.name, el.pop("epoch"), **el)]
+        else:
+            source = spec.tle_path if spec.tle_path is not None else spec.tle
+            found = load_satellites(source, near=scenario.start,
+                                    norad_ids=list(spec.norad_ids) or None)
+            if spec.name:
+                found = [_dc.replace(s, name=spec.name) for s in found]
+        for s in found:
+            sats.append(s)
+            links[s.name] = spec.link
+    return sats, links
+
+
+def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False,
+                        climate_source=None) -> pd.DataFrame:
+    """Candidate passes of a scenario with their secret key and cloud-free probability.
+
+    Passes of every satellite over every station in the scenario's span, the
+    key of each (decoy-state BB84 per pass, the satellite's link preset), and
+    ``cloud_free_probability``: the scenario's value for a station when it
+    gives one, else the bundled monthly climatology (or ``climate_source``).
+    """
+    from .forecast import with_cloud_probability
+    from .passes import find_passes
+
+    sats, links = scenario_satellites(scenario)
+    stations = list(scenario.stations)
+    passes = find_passes(sats, stations, scenario.start, days=scenario.days, progress=progress)
+    budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
+    keyed = pass_keys(passes, budgets, progress=progress)
+    return with_cloud_probability(keyed, source=climate_source,
+                                  overrides=scenario.cloud_free_probability)
