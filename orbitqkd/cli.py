@@ -130,6 +130,9 @@ app.command("budget")(budget)
 from .cli_keyrate import keyrate  # noqa: E402
 
 app.command("keyrate")(keyrate)
+from .cli_forecast import forecast  # noqa: E402
+
+app.command("forecast")(forecast)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):

@@ -283,3 +283,34 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
     written.append(write_text(html_report(title, blocks), out / "report.html"))
     plt.close(fig)
     return written
+
+
+def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
+                      relay_samples: int = 50, seed: int = 0, climate_source=None,
+                      step_s: float = 5.0, progress: bool = False) -> dict:
+    """Daily key forecast of a scenario (:class:`orbitqkd.scenario.Scenario`).
+
+    ``start`` and ``days`` override the scenario's span (e.g. the next N days).
+    Returns :func:`forecast_key`'s dict plus ``candidates`` and ``scenario``.
+    """
+    import dataclasses
+
+    from .pipeline import scenario_candidates
+    from .timescales import parse_utc
+
+    changes = {}
+    if start is not None:
+        changes["start"] = parse_utc(start, "start")
+    if days is not None:
+        changes["days"] = float(days)
+    if changes:
+        scenario = dataclasses.replace(scenario, **changes)
+    candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
+                                     climate_source=climate_source)
+    result = forecast_key(
+        candidates, list(scenario.stations), config=scenario.schedule,
+        method=scenario.schedule_method, fibre_links=scenario.fibre_links,
+        demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
+        relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s)
+    result.update(candidates=candidates, scenario=scenario)
+    return result
