@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import check_range
+from .errors import InputError, check_range
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 
@@ -174,6 +174,13 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
     from .schedule import ScheduleConfig, schedule_passes
 
     check_range("relay_samples", relay_samples, 0, samples)
+    for col in ("key_bits", "cloud_free_probability"):
+        if col not in candidates:
+            raise InputError(f"candidates lack column {col!r}; see candidate_passes and "
+                             "with_cloud_probability")
+    check_range("key_bits", candidates["key_bits"].to_numpy(float), 0.0)
+    check_range("cloud_free_probability", candidates["cloud_free_probability"].to_numpy(float),
+                0.0, 1.0)
     result = schedule_passes(candidates, config or ScheduleConfig(), method=method)
     served = result.served
     longitude = {s.name: s.longitude_deg for s in stations}

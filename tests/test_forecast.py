@@ -100,3 +100,13 @@ def test_write_forecast_files(tmp_path):
     assert pd.read_parquet(tmp_path / "stations.parquet").shape[0] == 3
     with pytest.raises(InputError, match=r"output directory = '.*nope' does not exist"):
         write_forecast(f, tmp_path / "nope")
+
+
+def test_nan_key_is_refused():
+    from orbitqkd.forecast import forecast_key
+    from orbitqkd.stations import get_stations
+
+    c = synthetic_candidates()
+    c.loc[1, "key_bits"] = np.nan
+    with pytest.raises(InputError, match=r"key_bits = nan is outside the range key_bits >= 0"):
+        forecast_key(c, get_stations(["Xinglong", "Graz"]), samples=10, relay_samples=0)
