@@ -508,7 +508,8 @@ def _pass_table(br, sats, stas, t0, rows3, times3, starts_before, ends_after, da
     p_sat, p_sta = br.sat[rows3[0]], br.sta[rows3[0]]
     norad = np.array([s.norad_id for s in sats], dtype=np.int64)[p_sat]
     station_rank = np.argsort(np.argsort([s.name for s in stas]))
-    order = np.lexsort((norad, station_rank[p_sta], np.round(times3[0], 3)))
+    # the same order as sorting the table by (rise_utc, station, norad_id): rise to the µs
+    order = np.lexsort((norad, station_rank[p_sta], np.round(times3[0] * 1e6)))
     rows3 = [r[order] for r in rows3]
     t_rise, t_culm, t_set = (t[order] for t in times3)
     p_sat, p_sta, norad = p_sat[order], p_sta[order], norad[order]
