@@ -127,9 +127,10 @@ app.command("export")(export)
 from .cli_budget import budget  # noqa: E402
 
 app.command("budget")(budget)
-from .cli_keyrate import keyrate  # noqa: E402
+from .cli_keyrate import dual_downlink, keyrate  # noqa: E402
 
 app.command("keyrate")(keyrate)
+app.command("dual-downlink")(dual_downlink)
 from .cli_forecast import forecast  # noqa: E402
 
 app.command("forecast")(forecast)
