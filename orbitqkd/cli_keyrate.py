@@ -28,18 +28,9 @@ def read_budget(path: Path, **attrs) -> "pd.DataFrame":  # noqa: F821
     """
     import pandas as pd
 
-    from .outputs import table_format
+    from .outputs import read_table
 
-    fmt = table_format(path)
-    try:
-        if fmt == "csv":
-            df = pd.read_csv(path)
-        elif fmt == "json":
-            df = pd.read_json(path, orient="records")
-        else:
-            df = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"budget = '{path}' cannot be read: {exc}".splitlines()[0]) from None
+    df = read_table(path, "budget")
     if "time_utc" in df.columns:
         df["time_utc"] = pd.to_datetime(df["time_utc"], utc=True)
     if "above_horizon" in df.columns:

@@ -76,18 +76,9 @@ def read_passes(path: str | os.PathLike) -> pd.DataFrame:
     """Read a pass table written by ``orbitqkd passes`` (CSV, JSON or Parquet)."""
     from pathlib import Path
 
-    from .outputs import table_format
+    from .outputs import read_table
 
-    fmt = table_format(path)
-    try:
-        if fmt == "csv":
-            df = pd.read_csv(path)
-        elif fmt == "json":
-            df = pd.read_json(path, orient="records")
-        else:
-            df = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"passes = '{path}' cannot be read: {exc}".splitlines()[0]) from None
+    df = read_table(path, "passes")
     return normalise_passes(df, f"passes = '{Path(path).name}'")
 
 

@@ -154,3 +154,16 @@ def write_text(text: str, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
+
+
+def read_table(path: str | os.PathLike, field: str = "table") -> pd.DataFrame:
+    """Read a CSV, JSON (records) or Parquet table chosen by suffix; one-line error if unreadable."""
+    fmt = table_format(path)
+    try:
+        if fmt == "csv":
+            return pd.read_csv(path)
+        if fmt == "json":
+            return pd.read_json(path, orient="records")
+        return pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{field} = '{path}' cannot be read: {exc}".splitlines()[0]) from None
