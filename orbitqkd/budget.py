@@ -265,11 +265,29 @@ def _microsat_portable() -> Link:
         name="microsat-portable")
 
 
+def _meo_qkd() -> Link:
+    # What-if: a decoy-state BB84 transmitter on a GLONASS-like orbit (~19,100 km),
+    # the "high-orbit" link whose single-photon channel was demonstrated with
+    # GLONASS retroreflectors at MLRO ([C19]); QKD from such orbits is discussed
+    # there as the next step. No such payload has flown: every number is ASSUMED:
+    # 850 nm, 1 GHz, 0.3 m transmitter at 4 urad full divergence (near its
+    # diffraction limit), 0.3 urad jitter; receiver optics 0.5, detector 0.6,
+    # 4 detectors with 20 /s dark counts, 0.5 ns gate, FOV 30 urad, filter 0.5 nm.
+    return Link(
+        Transmitter("MEO decoy-state BB84 transmitter (what-if)", 850.0, 0.3,
+                    divergence_urad=4.0, pointing_jitter_urad=0.3, repetition_rate_hz=1e9),
+        Receiver("1.5 m class QKD receiver (what-if)", optics_efficiency=0.5,
+                 detector_efficiency=0.6, dark_count_rate_cps=20.0, gate_width_ns=0.5,
+                 fov_urad=30.0, filter_bandwidth_nm=0.5),
+        name="meo-qkd")
+
+
 # name: (builder, the ground station the link was documented with)
 _PRESETS = {
     "micius-xinglong": (_micius_xinglong, "Xinglong"),
     "glonass-matera": (_glonass_matera, "Matera"),
     "microsat-portable": (_microsat_portable, "Hefei"),
+    "meo-qkd": (_meo_qkd, "Matera"),
 }
 
 

@@ -134,6 +134,10 @@ app.command("dual-downlink")(dual_downlink)
 from .cli_forecast import forecast  # noqa: E402
 
 app.command("forecast")(forecast)
+from .cli_network import relay, schedule  # noqa: E402
+
+app.command("schedule")(schedule)
+app.command("relay")(relay)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):

@@ -70,7 +70,10 @@ def check_range(
     """
     import numpy as np
 
-    arr = np.asarray(value, dtype=float)
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(f"{field} = {value!r} is not a number") from None
     ok = np.isfinite(arr) | (np.isinf(arr) & (high is None) & (arr > 0))
     if low is not None:
         ok &= (arr >= low) if low_inclusive else (arr > low)

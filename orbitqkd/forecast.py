@@ -140,7 +140,8 @@ def _sum_by(values, labels: pd.DataFrame):
 def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str = "milp",
                  fibre_links=(), demands=(), key_store_bits: float = np.inf,
                  samples: int = 500, relay_samples: int = 50, seed: int = 0,
-                 quantiles=DEFAULT_QUANTILES, time_step_s: float = 600.0):
+                 quantiles=DEFAULT_QUANTILES, time_step_s: float = 600.0,
+                 relay_objective: str = "weighted", ground_store_bits: float = np.inf):
     """Key per station and per user pair and day, with cloud-cover bands.
 
     Parameters
@@ -153,8 +154,9 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
     config : orbitqkd.schedule.ScheduleConfig, optional
         Scheduler settings; the schedule maximises expected key (key x cloud-free probability).
     method : {'milp', 'greedy'}
-    fibre_links, demands, key_store_bits, time_step_s :
-        Trusted-relay network (:func:`orbitqkd.relay.relay_flow`); no demands, no pair table.
+    fibre_links, demands, key_store_bits, time_step_s, relay_objective, ground_store_bits :
+        Trusted-relay network and its objective (:func:`orbitqkd.relay.relay_flow`);
+        no demands, no pair table.
     samples : int
         Cloud draws for the station table.
     relay_samples : int
@@ -206,7 +208,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         for k in range(relay_samples):
             sample = served.assign(key_bits=realised[k], expected_key_bits=realised[k])
             flow = relay_flow(sample, fibre_links, demands, key_store_bits=key_store_bits,
-                              start=first, days=days, time_step_s=time_step_s)
+                              start=first, days=days, time_step_s=time_step_s,
+                              objective=relay_objective, ground_store_bits=ground_store_bits)
             rows.append(flow.daily.assign(sample=k))
         daily = pd.concat(rows, ignore_index=True)
         daily["date"] = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d")
@@ -318,6 +321,7 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
         candidates, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,
         demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
-        relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s)
+        relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
+        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits)
     result.update(candidates=candidates, scenario=scenario)
     return result

@@ -154,22 +154,12 @@ def candidate_passes(satellites, stations, start, *, days=None, end=None, links=
 
 def scenario_satellites(scenario) -> tuple[list, dict]:
     """The satellites of a scenario and the link preset of each (by satellite name)."""
-    import dataclasses as _dc
-
-    from .tle import Satellite
-
     sats, links = [], {}
     for spec in scenario.satellites:
-        if spec.elements:
-            el = dict(spec.elements)
-            found = [Satellite.from_elements(spec.name, el.pop("epoch"), **el)]
-        else:
-            source = spec.tle_path if spec.tle_path is not None else spec.tle
-            found = load_satellites(source, near=scenario.start,
-                                    norad_ids=list(spec.norad_ids) or None)
-            if spec.name:
-                found = [_dc.replace(s, name=spec.name) for s in found]
-        for s in found:
+        for s in spec.load(near=scenario.start):
+            if s.name in links:
+                raise InputError(f"satellite = {s.name!r} appears twice in the scenario; "
+                                 "give each satellite once (or a distinct name)")
             sats.append(s)
             links[s.name] = spec.link
     return sats, links
@@ -253,3 +243,58 @@ def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, 
                     "zero_reason": key.zero_reason,
                 })
     return pd.DataFrame(rows, columns=DUAL_COLUMNS)
+
+
+def schedule_scenario(scenario, candidates: pd.DataFrame | None = None, *, method=None,
+                      objective=None, step_s: float = 5.0, progress: bool = False,
+                      climate_source=None):
+    """Schedule a scenario's passes: which station each satellite serves, and when.
+
+    ``candidates`` defaults to :func:`scenario_candidates`. Spans longer than
+    the scenario's ``horizon_days`` are solved by
+    :func:`~orbitqkd.schedule.rolling_horizon`, shorter ones in one
+    :func:`~orbitqkd.schedule.schedule_passes`. ``method`` and ``objective``
+    override the scenario's.
+
+    Returns
+    -------
+    orbitqkd.schedule.ScheduleResult
+    """
+    import dataclasses
+
+    from .schedule import rolling_horizon, schedule_passes
+
+    if candidates is None:
+        candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
+                                         climate_source=climate_source)
+    config = scenario.schedule
+    if objective is not None:
+        config = dataclasses.replace(config, objective=objective)
+    method = method or scenario.schedule_method
+    if scenario.days > scenario.horizon_days:
+        return rolling_horizon(candidates, config, horizon_days=scenario.horizon_days,
+                               step_days=scenario.step_days, method=method)
+    return schedule_passes(candidates, config, method=method)
+
+
+def relay_scenario(scenario, schedule, *, objective=None):
+    """Forward key between a scenario's user pairs over its served passes and fibre.
+
+    ``schedule`` is a :class:`~orbitqkd.schedule.ScheduleResult` (or a table of
+    served passes); the relay runs :func:`~orbitqkd.relay.relay_flow` over the
+    scenario's span with its fibre links, demands and key stores.
+
+    Returns
+    -------
+    orbitqkd.relay.RelayResult
+    """
+    from .relay import relay_flow
+
+    if not scenario.demands:
+        raise InputError(f"scenario {scenario.name!r} has no [[demands]]; give at least one "
+                         "user pair to relay key between")
+    return relay_flow(schedule, scenario.fibre_links, scenario.demands,
+                      key_store_bits=scenario.key_store_bits, start=scenario.start,
+                      days=scenario.days, time_step_s=scenario.relay_time_step_s,
+                      objective=objective or scenario.relay_objective,
+                      ground_store_bits=scenario.ground_store_bits)

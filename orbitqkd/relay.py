@@ -41,13 +41,18 @@ Constraints:
 * key store of satellite ``S`` in each contact period:
   ``sum_{e at S} p[e,t] + sum_c h[c,S,t] <= K_S``; ground stores are
   ``ground_store_bits`` (default unbounded).
-* delivered ``D_c = sum_t inflow[c,b_c,t]``, ``D_c <= demand_c`` when the
-  demand gives ``bits_per_day``.
+* delivered ``D_c = sum_t inflow[c,b_c,t]``; when the demand gives
+  ``bits_per_day``, the key delivered in each UTC day is at most that
+  (pro rata for days partly inside the horizon; idle periods are cut at
+  midnight so every period lies in one day).
 
 Objective ``'weighted'``: maximise ``sum_c w_c D_c``. Objective ``'maxmin'``:
-maximise ``z`` with ``z <= D_c / n_c`` (``n_c`` the demand in bits, or 1 bit
-without one), then the weighted total with ``z`` held. A flow cost of 1e-6
-per relayed bit (scaled) removes idle circulation. Solved with HiGHS via
+maximise ``z`` with ``z <= D_c / n_c`` (``n_c`` the demand in bits over the
+horizon; a pair without a demand takes the largest demand given, and with no
+demand given at all ``z`` is the least delivered key in bits), then the weighted total with ``z`` held. A flow cost of 1e-6
+per relayed bit (scaled) removes idle circulation, and a bonus below 1e-7
+per delivered bit, falling with time, delivers key as early as an optimum allows
+(so the per-day series does not depend on the solver's choice among optima). Solved with HiGHS via
 :func:`scipy.optimize.linprog`.
 
 The reported path of a demand is the widest (max-bottleneck) path of its flow
@@ -76,13 +81,8 @@ from .timescales import parse_utc
 
 OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
+_EARLY_BONUS = 1e-7
 _LEXI_TOL = 1e-7
-
-
-def _h2(x):
-    """Binary entropy [bit]; 0 at x = 0 and 1."""
-    x = np.clip(np.asarray(x, dtype=float), 1e-15, 1 - 1e-15)
-    return -x * np.log2(x) - (1 - x) * np.log2(1 - x)
 
 
 def decoy_bb84_fibre_rate_bps(length_km, attenuation_db_per_km=0.2, repetition_rate_hz=1e9,
@@ -100,8 +100,9 @@ def decoy_bb84_fibre_rate_bps(length_km, attenuation_db_per_km=0.2, repetition_r
     with channel transmittance ``eta = eta_det 10^(-alpha L / 10)``,
     ``Y_0 = 2 p_dark`` (two detectors), ``Q_mu = Y_0 + 1 - exp(-eta mu)``,
     ``E_mu Q_mu = Y_0 / 2 + e_d (1 - exp(-eta mu))``,
-    ``Y_1 = Y_0 + eta``, ``Q_1 = Y_1 mu exp(-mu)`` and
-    ``e_1 = (Y_0 / 2 + e_d eta) / Y_1``. Negative rates become 0.
+    ``Y_1 = Y_0 + eta - Y_0 eta``, ``Q_1 = Y_1 mu exp(-mu)`` and
+    ``e_1 = (Y_0 / 2 + e_d eta) / Y_1``, evaluated by
+    :func:`orbitqkd.keyrate.decoy.decoy_rate`. Negative rates become 0.
 
     Parameters
     ----------
@@ -125,17 +126,12 @@ def decoy_bb84_fibre_rate_bps(length_km, attenuation_db_per_km=0.2, repetition_r
     >>> float(decoy_bb84_fibre_rate_bps(400.0))
     0.0
     """
+    from .keyrate.decoy import decoy_rate
+
     length = np.asarray(length_km, dtype=float)
     eta = detector_efficiency * 10.0 ** (-attenuation_db_per_km * length / 10.0)
-    mu = mean_photon_number
-    y0 = 2.0 * dark_count_probability
-    q_mu = y0 + 1.0 - np.exp(-eta * mu)  # [1] Eq. 2
-    e_mu = (0.5 * y0 + misalignment_error * (1.0 - np.exp(-eta * mu))) / q_mu
-    y1 = y0 + eta
-    q1 = y1 * mu * np.exp(-mu)
-    e1 = (0.5 * y0 + misalignment_error * eta) / y1
-    r = sifting_factor * (-q_mu * error_correction_efficiency * _h2(e_mu)
-                          + q1 * (1.0 - _h2(e1)))  # [1] Eq. 1
+    r = decoy_rate(mean_photon_number, eta, 2.0 * dark_count_probability, misalignment_error,
+                   f_ec=error_correction_efficiency, q=sifting_factor)  # [1] Eqs. 1-3
     out = np.where(length >= 0, np.maximum(r, 0.0) * repetition_rate_hz, np.nan)
     return out if out.ndim else float(out)
 
@@ -214,7 +210,8 @@ class RelayResult:
         Bits delivered per demand and UTC day (``date``, ``demand``, ``bits``).
     objective : str
     objective_value : float
-        Weighted delivered bits, or the least normalised delivery (maxmin).
+        Weighted delivered bits, or for maxmin the least delivery as a fraction
+        of the demand (in bits when no pair gives a demand).
     days : float
     solve_time_s : float
     status : str
@@ -398,17 +395,28 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     # periods: every slot with a pass, and the merged idle gaps between them
     n_slots = max(int(math.ceil(horizon_s / time_step_s - 1e-9)), 1)
     slot = np.minimum((sec // time_step_s).astype(int), n_slots - 1)
+    # idle gaps are also cut at UTC midnights: daily demands and the daily
+    # series then hold exactly (a pass slot belongs to the day it starts in)
+    first_midnight = (start.ceil("D") - start).total_seconds()
     bounds_s = []
+
+    def idle(a, b):
+        cuts = np.arange(first_midnight, b, DAY_S)
+        edges = [a] + [float(m) for m in cuts if a < m < b] + [b]
+        bounds_s.extend(zip(edges[:-1], edges[1:]))
+
     cursor = 0
-    for k in sorted(set(slot.tolist())):
+    pass_slots = sorted(set(slot.tolist()))
+    for k in pass_slots:
         if k > cursor:
-            bounds_s.append((cursor * time_step_s, k * time_step_s))
+            idle(cursor * time_step_s, k * time_step_s)
         bounds_s.append((k * time_step_s, (k + 1) * time_step_s))
         cursor = k + 1
     if cursor < n_slots:
-        bounds_s.append((cursor * time_step_s, n_slots * time_step_s))
-    bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s]
-    period_of_slot = {int(a // time_step_s): i for i, (a, _) in enumerate(bounds_s)}
+        idle(cursor * time_step_s, n_slots * time_step_s)
+    bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
+    period_of_slot = {k: next(i for i, (a, _) in enumerate(bounds_s) if a == k * time_step_s)
+                      for k in pass_slots}
     n_per = len(bounds_s)
     length = np.array([b - a for a, b in bounds_s])
     df["period"] = [period_of_slot[k] for k in slot]
@@ -444,7 +452,10 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
                 for direction, (x, y) in enumerate(((u, v), (v, u))):
                     if y == d.a or x == d.b:
                         continue
-                    j = lp.var(obj=-_FLOW_COST)
+                    # deliveries earn a tie-breaking bonus falling with time: among
+                    # optimal flows, key is delivered as early as it can be
+                    early = _EARLY_BONUS * (1.0 - t / n_per) if y == d.b else 0.0
+                    j = lp.var(obj=early - _FLOW_COST)
                     flows[e, t].append((c, direction, j))
                     outflow[c, x, t].append(j)
                     inflow[c, y, t].append(j)
@@ -495,28 +506,45 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
             lp.le(cols, [1.0] * len(cols), stores[s] / scale)
     # delivered key per demand, capped by the demand
     dvars = []
+    day_of = [int(pd.Timestamp(start + pd.Timedelta(seconds=a)).floor("D").value // 86_400e9)
+              for a, _ in bounds_s]
+    day_share = defaultdict(float)  # share of each UTC day inside the horizon
+    for (a, b), k in zip(bounds_s, day_of):
+        day_share[k] += (b - a) / DAY_S
     for c, d in enumerate(demands):
         cap = d.bits_per_day * days / scale if d.bits_per_day is not None else np.inf
         j = lp.var(ub=cap, obj=d.weight if objective == "weighted" else 0.0)
         lp.eq([j] + [v for _, v in delivered_at[c]], [1.0] + [-1.0] * len(delivered_at[c]), 0.0)
         dvars.append(j)
+        if d.bits_per_day is not None:  # at most the demand in each UTC day
+            per_day = defaultdict(list)
+            for t, v in delivered_at[c]:
+                per_day[day_of[t]].append(v)
+            for k, cols in per_day.items():
+                lp.le(cols, [1.0] * len(cols), d.bits_per_day * day_share[k] / scale)
     if objective == "maxmin":
+        # z: least delivery as a fraction of the demand; pairs without a demand
+        # count against the largest demand given, or, with none given, z is in
+        # units of ``scale`` bits (well conditioned either way)
+        given = [d.bits_per_day for d in demands if d.bits_per_day is not None]
+        default_norm = max(given) * days / scale if given else 1.0
         z = lp.var(obj=1.0)
         for c, d in enumerate(demands):
-            norm = d.bits_per_day * days / scale if d.bits_per_day is not None else 1.0 / scale
+            norm = d.bits_per_day * days / scale if d.bits_per_day is not None else default_norm
             lp.le([z, dvars[c]], [norm, -1.0], 0.0)
         res = lp.solve()
-        value = res.x[z]
+        value = res.x[z] * (1.0 if given else scale)
         obj2 = np.array(lp.obj)
         obj2[z] = 0.0
         for c, d in enumerate(demands):
             obj2[dvars[c]] = d.weight
-        res = lp.solve(obj2, extra_le=[([z], [-1.0], -value * (1 - _LEXI_TOL))])
+        res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
         objective_value = float(value)
     else:
         res = lp.solve()
     x = res.x
 
+    x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
     delivered = np.array([x[j] * scale for j in dvars])
     if objective == "weighted":
         objective_value = float(sum(d.weight * b for d, b in zip(demands, delivered)))
@@ -590,3 +618,35 @@ def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> lis
     while path[-1] != a:
         path.append(prev[path[-1]])
     return path[::-1]
+
+
+def relay_figure(result: RelayResult, title: str | None = None):
+    """Key delivered per user pair and UTC day (bars, log scale), with each pair's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    daily = result.daily
+    names = list(result.demands["demand"]) if len(result.demands) else []
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    if daily.empty:
+        ax.text(0.5, 0.5, "no key delivered", ha="center", transform=ax.transAxes)
+    else:
+        dates = sorted(daily["date"].unique())
+        width = 0.8 / max(len(names), 1)
+        for j, name in enumerate(names):
+            d = daily[daily["demand"] == name].set_index("date")["bits"].reindex(dates)
+            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
+            path = result.demands.loc[result.demands["demand"] == name, "path"].iloc[0]
+            ax.bar(x, d.fillna(0.0).to_numpy() / 1e6, width,
+                   label=f"{name}: {path}" if path else f"{name}: no path")
+        ax.set_xticks(np.arange(len(dates)), [pd.Timestamp(t).strftime("%Y-%m-%d")
+                                              for t in dates])
+        ax.set_yscale("log")
+        ax.legend(fontsize="x-small", loc="best")
+    ax.set_ylabel("key delivered [Mbit]")
+    ax.set_title(title or f"Key delivered per user pair and day ({result.objective})")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig

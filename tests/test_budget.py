@@ -155,10 +155,10 @@ def test_track_without_range_uses_altitude():
 
 
 def test_presets_and_unknown_name():
-    assert link_presets() == ["micius-xinglong", "glonass-matera", "microsat-portable"]
+    assert link_presets() == ["micius-xinglong", "glonass-matera", "microsat-portable", "meo-qkd"]
     for name in link_presets():
         assert link_preset(name).name == name
-    with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, glonass-matera, microsat-portable$"):
+    with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, glonass-matera, microsat-portable, meo-qkd$"):
         link_preset("tiangong")
     geo = link_budget(synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=3000.0,
                                      step_s=60.0), "glonass-matera")
@@ -237,3 +237,22 @@ def test_empty_and_all_below_horizon_tracks_without_warnings():
     low = pd.DataFrame({"elevation_deg": [-3.0, 2.0, np.nan], "range_km": [3000.0, 2500.0, np.nan]})
     df = link_budget(low, "glonass-matera", "Matera")
     assert not df["above_horizon"].any() and df["total_loss_db"].isna().all()
+
+
+def test_meo_qkd_geometric_loss_matches_gaussian_beam_by_hand():
+    """What-if MEO link: far-field Gaussian beam into the 1.5 m MLRO aperture.
+
+    Independent calculation: beam radius w = z * theta_full / 2 at z = range
+    (far field, z >> z_R = pi w0^2 / lambda = 21 km), collected fraction of a
+    Gaussian into an aperture of radius a: 1 - exp(-2 a^2 / w^2) (Siegman,
+    *Lasers*, 1986, Eq. 17.9). Tolerance 0.1 dB (the budget also counts
+    diffraction from the finite waist, < 0.01 dB here).
+    """
+    track = synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=1800.0,
+                           step_s=300.0)
+    b = link_budget(track, "meo-qkd")
+    z_m = track["range_km"].to_numpy() * 1e3
+    w_m = z_m * 4e-6 / 2.0
+    hand_db = -10 * np.log10(1 - np.exp(-2 * 0.75**2 / w_m**2))
+    assert np.allclose(b["geometric_loss_db"], hand_db, atol=0.1)
+    assert 30.0 < hand_db.min() < 33.0

@@ -132,3 +132,33 @@ def test_errors():
         relay_flow(p, [], [Demand("A", "B")], key_store_bits=-1.0)
     with pytest.raises(InputError, match=r"^demand S-A: the users must be ground nodes"):
         relay_flow(p, [], [Demand("S", "A")])
+
+
+def test_daily_demand_is_a_cap_per_day_and_key_comes_early():
+    # a 1 kbit/s fibre over 3 days, demand 1e7 bit/day: at most 1e7 in each UTC day,
+    # even though day 1 alone makes 8.64e7 bits
+    link = [FibreLink("A", "B", rate_bps=1000.0)]
+    res = relay_flow(None, link, [Demand("A", "B", bits_per_day=1e7)], start=DAY, days=3,
+                     time_step_s=3600)
+    daily = res.daily.set_index("date")["bits"]
+    assert len(daily) == 3
+    assert np.allclose(daily.to_numpy(), 1e7, rtol=1e-6)
+    # a horizon starting at noon: the first and last UTC days are half days
+    noon = DAY + pd.Timedelta(hours=12)
+    res = relay_flow(None, link, [Demand("A", "B", bits_per_day=1e7)], start=noon, days=1,
+                     time_step_s=3600)
+    assert np.allclose(res.daily["bits"].to_numpy(), 5e6, rtol=1e-6)
+    # without a cap the key is delivered as it is made, day by day (not at the end)
+    res = relay_flow(None, link, [Demand("A", "B")], start=DAY, days=3, time_step_s=3600)
+    assert np.allclose(res.daily["bits"].to_numpy(), 8.64e7, rtol=1e-6)
+
+
+def test_maxmin_with_a_strong_fibre_is_well_conditioned():
+    # fibre key (1e9 bits/day) dwarfs the pass key: the maxmin LP must still solve
+    p = _passes(("S", "A", 1, 4e5), ("S", "B", 8, 3e5))
+    links = [FibreLink("B", "C", rate_bps=1e4)]
+    res = relay_flow(p, links, [Demand("A", "B"), Demand("A", "C")], key_store_bits=1e9,
+                     start=DAY, days=1, objective="maxmin")
+    assert _delivered(res, "A-B") == pytest.approx(1.5e5, rel=1e-5)
+    assert _delivered(res, "A-C") == pytest.approx(1.5e5, rel=1e-5)
+    assert res.objective_value == pytest.approx(1.5e5, rel=1e-5)
