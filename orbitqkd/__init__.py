@@ -21,11 +21,19 @@ from .budget import (
 )
 from .climate import cloud_free_probability
 from .exports import contact_plan, passes_to_czml, schedule_json, write_czml
-from .forecast import forecast_key, with_cloud_probability, write_forecast
+from .forecast import forecast_key, forecast_scenario, with_cloud_probability, write_forecast
 from .keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
 from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
-from .pipeline import candidate_passes, pass_budgets, pass_keys
+from .pipeline import (
+    candidate_passes,
+    pass_budgets,
+    pass_keys,
+    relay_scenario,
+    scenario_candidates,
+    schedule_scenario,
+)
 from .relay import Demand, FibreLink, relay_flow
+from .scenario import SatelliteSpec, Scenario, bundled_scenarios
 from .scale import find_passes_dask
 from .schedule import ScheduleConfig, rolling_horizon, schedule_passes
 from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
@@ -47,6 +55,13 @@ __all__ = [
     "dual_downlink_key",
     "find_passes_dask",
     "forecast_key",
+    "forecast_scenario",
+    "SatelliteSpec",
+    "Scenario",
+    "bundled_scenarios",
+    "relay_scenario",
+    "scenario_candidates",
+    "schedule_scenario",
     "pass_budgets",
     "pass_key",
     "pass_keys",
