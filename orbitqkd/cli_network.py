@@ -94,10 +94,24 @@ def _summary_line(summary: dict) -> str:
             f"gap {100 * summary['gap']:.3g} %, {summary['solve_time_s']:.2f} s")
 
 
+def _write_outputs(out: Path, tables: dict, documents: dict, figure, figure_name: str):
+    """Write tables and JSON documents (by file name) and ``figure()`` atomically into ``out``."""
+    import matplotlib.pyplot as plt
+
+    from .outputs import save_figure, write_json, write_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_table(df, out / name) for name, df in tables.items()]
+    written += [write_json(doc, out / name) for name, doc in documents.items()]
+    fig = figure()
+    written.append(save_figure(fig, out / figure_name))
+    plt.close(fig)
+    typer.echo(f"wrote {', '.join(p.name for p in written)} to {out}/", err=True)
+
+
 def schedule(**o):
     """Choose which station each satellite serves on each pass, and when (MILP or greedy)."""
     from .exports import schedule_json
-    from .outputs import save_figure, write_json, write_table
     from .schedule import gantt_figure
 
     sc = load_scenario(o)
@@ -106,21 +120,14 @@ def schedule(**o):
                **result.summary()}
     emit_table(result.stations, None)
     typer.echo(_summary_line(summary), err=True)
-    out = o["out_dir"]
-    if out is None:
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    written = [write_table(result.passes, out / "schedule.csv"),
-               write_table(result.passes, out / "schedule.parquet"),
-               write_table(result.stations, out / "stations.csv"),
-               write_json(schedule_json(result.served), out / "schedule.json"),
-               write_json(summary, out / "summary.json")]
-    import matplotlib.pyplot as plt
-
-    fig = gantt_figure(result, f"{sc.name}: served passes ({result.method}, {result.objective})")
-    written.append(save_figure(fig, out / "gantt.png"))
-    plt.close(fig)
-    typer.echo(f"wrote {len(written)} files to {out}/ (schedule, stations, gantt.png)", err=True)
+    if o["out_dir"] is not None:
+        _write_outputs(
+            o["out_dir"],
+            {"schedule.csv": result.passes, "schedule.parquet": result.passes,
+             "stations.csv": result.stations},
+            {"schedule.json": schedule_json(result.served), "summary.json": summary},
+            lambda: gantt_figure(result, f"{sc.name}: served passes ({result.method}, "
+                                         f"{result.objective})"), "gantt.png")
 
 
 def _relay_options(
@@ -134,7 +141,6 @@ def _relay_options(
 
 def relay(**o):
     """Forward key between user pairs through trusted satellites and fibre (time-expanded LP)."""
-    from .outputs import save_figure, write_json, write_table
     from .pipeline import relay_scenario, schedule_scenario
     from .relay import relay_figure
 
@@ -153,23 +159,15 @@ def relay(**o):
     emit_table(flow.demands, None)
     typer.echo(f"relay LP ({flow.objective}): {flow.size['variables']} variables, "
                f"{flow.size['periods']} periods, {flow.solve_time_s:.2f} s", err=True)
-    out = o["out_dir"]
-    if out is None:
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    written = [write_table(flow.demands, out / "demands.csv"),
-               write_table(flow.daily, out / "daily.csv"),
-               write_table(flow.edges, out / "edges.csv"),
-               write_table(schedule_table, out / "served.csv"),
-               write_json({"scenario": sc.name, "start_utc": sc.start.isoformat(),
-                           **flow.summary()}, out / "relay.json")]
-    import matplotlib.pyplot as plt
-
-    fig = relay_figure(flow, f"{sc.name}: key delivered through trusted relays")
-    written.append(save_figure(fig, out / "relay.png"))
-    plt.close(fig)
-    typer.echo(f"wrote {len(written)} files to {out}/ (demands, daily, edges, relay.png)",
-               err=True)
+    if o["out_dir"] is not None:
+        _write_outputs(
+            o["out_dir"],
+            {"demands.csv": flow.demands, "daily.csv": flow.daily, "edges.csv": flow.edges,
+             "served.csv": schedule_table},
+            {"relay.json": {"scenario": sc.name, "start_utc": sc.start.isoformat(),
+                            **flow.summary()}},
+            lambda: relay_figure(flow, f"{sc.name}: key delivered through trusted relays"),
+            "relay.png")
 
 
 adopt_options(schedule, _scenario_options, _schedule_options)

@@ -20,7 +20,6 @@ import erfa
 import numpy as np
 import pandas as pd
 
-from .constants import DAY_S
 from .timescales import skyfield_times
 
 AU_KM = 149_597_870.700  # IAU 2012 Resolution B2

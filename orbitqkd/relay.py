@@ -440,7 +440,6 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     scale = max([max(g.values(), default=0.0) for g in gen] + [1.0])
 
     lp = _LP()
-    n_dem = len(demands)
     # flow variables, indexed by (link, period) -> list of (commodity, direction, var)
     flows: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
     inflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)

@@ -1,7 +1,6 @@
 """Cloud climatology: bundled table, lookups, user files and forecasts, error messages."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from orbitqkd.climate import bundled_climatology, cloud_free_probability, read_climatology

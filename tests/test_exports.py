@@ -8,7 +8,7 @@ import pytest
 
 from orbitqkd.errors import InputError
 from orbitqkd.exports import (
-    C_KM_S, CONTACT_PLAN_COLUMNS, contact_plan, ion_contact_plan, normalise_passes,
+    CONTACT_PLAN_COLUMNS, contact_plan, ion_contact_plan, normalise_passes,
     passes_to_czml, read_passes, schedule_json, write_czml,
 )
 from orbitqkd.passes import find_passes

@@ -1,7 +1,6 @@
 """Pass pipeline, validation against Micius results, protocol errors."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from keyrate_budgets import budget, micius_budget, yin_budgets

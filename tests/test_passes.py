@@ -1,6 +1,5 @@
 """The pass engine against Skyfield's find_events, the reference a user would otherwise run."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
