@@ -91,7 +91,7 @@ def _schedule(sc, o):
 def _summary_line(summary: dict) -> str:
     return (f"{summary['method']} ({summary['objective']}): {summary['passes_served']} passes "
             f"served, expected key {summary['total_expected_key_bits'] / 1e6:.3f} Mbit, "
-            f"gap {100 * summary['gap']:.3g} %, {summary['solve_time_s']:.2f} s")
+            f"gap {round(100 * summary['gap'], 6):.3g} %, {summary['solve_time_s']:.2f} s")
 
 
 def _write_outputs(out: Path, tables: dict, documents: dict, figure, figure_name: str):

@@ -248,6 +248,9 @@ def forecast_figure(result: dict, title: str = "Secret key forecast"):
             ax.bar(x, mid, width, label=name)
             ax.errorbar(x, mid, yerr=[lo, hi], fmt="none", ecolor="k", capsize=2, lw=0.8)
         ax.set_xticks(np.arange(len(dates)), dates, rotation=30, ha="right")
+        positive = df["expected_bits"][df["expected_bits"] > 0]
+        if len(positive) and positive.max() > 100 * positive.min():
+            ax.set_yscale("log")  # fibre and satellite pairs differ by decades
         ax.set_ylabel("secret key [Mbit]")
         ax.set_title(f"Expected key per {label}; bars P10-P90 over cloud cover")
         ax.legend(fontsize="small", ncol=min(len(names), 4))
