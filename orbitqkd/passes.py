@@ -29,7 +29,8 @@ import pandas as pd
 
 from .errors import InputError, StaleElementsWarning, check_range
 from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
-from .orbits import TimeBase, enu_basis, look_angles, propagate_ecef, propagate_one_ecef
+from .orbits import (TimeBase, elevation_and_rate, enu_basis, look_angles, propagate_ecef,
+                     propagate_one_ecef)
 from .stations import ecef_to_geodetic_altitude_km, get_stations
 from .timescales import check_span, parse_utc, timestamps, utc_seconds_grid
 from .tle import Satellite, epoch_age_days, load_satellites
@@ -113,6 +114,20 @@ class _Brackets:
                  + (-6 * t2 + 6 * tau) * r1 + (3 * t2 - 2 * tau) * hh * v1) / hh
         v = np.where(hh > 0, v, v0)
         return r, v
+
+    def residual(self, rows, t):
+        """(elevation - floor) [deg] and elevation rate [deg/s]: what the solver needs.
+
+        Without horizon masks the floor does not depend on azimuth, so the
+        fast :func:`~orbitqkd.orbits.elevation_and_rate` serves.
+        """
+        if self.stations.masked.any():
+            return self.evaluate(rows, t)[:2]
+        r, v = self.state(rows, t)
+        sta = self.sta[rows]
+        el, rate = elevation_and_rate(r, v, self.stations.sites[sta],
+                                      self.stations.bases[sta, 2])
+        return el - self.stations.min_el[sta], rate
 
     def evaluate(self, rows, t):
         """(elevation - floor) [deg], elevation rate [deg/s], elevation, azimuth, range."""
@@ -256,10 +271,20 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
     r2 = np.einsum("kj,kj->j", rt, rt)
     rv = np.einsum("kj,kj->j", rt, vt)
 
+    r_flat, v_flat = r.reshape(-1, 3), v.reshape(-1, 3)
+
     def bracket(i, k0, k1, m):
         h = seconds[k1] - seconds[k0]
+        j0, j1 = i * k_count + k0, i * k_count + k1  # rows of the (satellite, sample) grid
         return _Brackets(stations, sats_idx[i], np.full(i.size, m), seconds[k0], h,
-                         r[i, k0], v[i, k0], r[i, k1], v[i, k1])
+                         r_flat.take(j0, axis=0), v_flat.take(j0, axis=0),
+                         r_flat.take(j1, axis=0), v_flat.take(j1, axis=0))
+
+    def changes(mask, falling_only=False):
+        """(row, sample) of every k where ``mask`` changes between k and k + 1."""
+        after, before = mask[:, 1:], mask[:, :-1]
+        flips = (before & ~after) if falling_only else (before != after)
+        return np.divmod(np.flatnonzero(flips), k_count - 1)
 
     shape = (n, k_count)
     for m, station in enumerate(stations.stations):
@@ -294,9 +319,8 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
             def g_at(i, k):
                 return el_and_rate(i, k)[0] - station.min_elevation_deg
 
-        change = np.diff(above.view(np.int8), axis=1)  # +1 rise, -1 set
-        i_all, k_all = np.nonzero(change)
-        rise_mask = change[i_all, k_all] > 0
+        i_all, k_all = changes(above)
+        rise_mask = above[i_all, k_all + 1]
         for kind, sel in ((_RISE, rise_mask), (_SET, ~rise_mask)):
             i, k = i_all[sel], k_all[sel]
             g0, g1 = g_at(i, k), g_at(i, k + 1)
@@ -307,7 +331,7 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
             f_lo.append(g0)
             f_hi.append(g1)
             guess.append(seconds[k] + tau * h)
-        i, k = np.nonzero(np.diff(rising.view(np.int8), axis=1) < 0)
+        i, k = changes(rising, falling_only=True)
         el0, rate0 = el_and_rate(i, k)
         el1, rate1 = el_and_rate(i, k + 1)
         # concave between the samples: el(t) <= min(el_k + rate_k h, el_k+1 - rate_k+1 h);
@@ -435,11 +459,11 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, da
 
     solve = np.flatnonzero((kind == _RISE) | (kind == _SET) | (kind == _CULM))
     t_ev = lo.copy()
-    t_ev[solve] = _solve_events(lambda rows, t: br.evaluate(solve[rows], t), lo[solve], hi[solve],
+    t_ev[solve] = _solve_events(lambda rows, t: br.residual(solve[rows], t), lo[solve], hi[solve],
                                 f_lo[solve], f_hi[solve], kind[solve] == _CULM, guess[solve])
     culm = np.flatnonzero(kind == _CULM)
     t_culm = t_ev[culm]
-    g_culm = br.evaluate(culm, t_culm)[0]
+    g_culm = br.residual(culm, t_culm)[0]
 
     # rises and sets (with passes in progress at the span's ends) alternate for each pair
     is_rise = (kind == _RISE) | (kind == _UP_AT_START)
@@ -463,10 +487,10 @@ def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, da
     if graze.size:
         rows = culm[graze]
         gt = t_culm[graze]
-        g_lo = br.evaluate(rows, lo[rows])[0]
-        g_hi = br.evaluate(rows, hi[rows])[0]
+        g_lo = br.residual(rows, lo[rows])[0]
+        g_hi = br.residual(rows, hi[rows])[0]
         both_rows = np.concatenate([rows, rows])
-        both = _solve_events(lambda rr, t: br.evaluate(both_rows[rr], t),
+        both = _solve_events(lambda rr, t: br.residual(both_rows[rr], t),
                              np.concatenate([lo[rows], gt]), np.concatenate([gt, hi[rows]]),
                              np.concatenate([g_lo, g_culm[graze]]),
                              np.concatenate([g_culm[graze], g_hi]), False)
