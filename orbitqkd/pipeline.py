@@ -107,24 +107,33 @@ def pass_keys(passes: pd.DataFrame, budgets: pd.DataFrame, protocol=None, *,
     if len(passes) == 0:
         return out
     per_pass = budgets.attrs.get("per_pass", {})
+    # pandas deep-copies attrs on every operation: drop the per-pass map (one
+    # entry per pass) from the frame we slice, or each slice copies it
+    budgets = budgets.copy(deep=False)
+    budgets.attrs = {k: v for k, v in budgets.attrs.items() if k != "per_pass"}
     groups = budgets.groupby("pass_id", sort=False) if len(budgets) else []
     if progress:
         from tqdm.auto import tqdm
 
         groups = tqdm(groups, total=budgets["pass_id"].nunique(), desc="secret key", unit="pass")
+    numeric = [c for c in KEY_COLUMNS if c != "zero_reason"]
+    ids, values, reasons = [], [], []
     for pid, budget in groups:
         attrs = per_pass.get(pid, budgets.attrs)
         key = pass_key(budget, protocol, repetition_rate_hz=attrs.get("repetition_rate_hz"),
                        gate_width_ns=attrs.get("gate_width_ns"), sample_s=attrs.get("sample_s"))
-        usable = budget["above_horizon"].to_numpy(bool) & np.isfinite(budget["total_loss_db"])
-        out.loc[pid, ["usable_s", "mean_loss_db", "detections", "sifted_bits", "qber_percent",
-                      "secret_bits", "key_bits", "secret_rate_bps"]] = [
-            key.duration_s,
-            float(budget["total_loss_db"].to_numpy()[usable].mean()) if usable.any() else np.nan,
+        loss = budget["total_loss_db"].to_numpy()
+        usable = budget["above_horizon"].to_numpy(bool) & np.isfinite(loss)
+        ids.append(pid)
+        values.append([
+            key.duration_s, float(loss[usable].mean()) if usable.any() else np.nan,
             key.detections, key.sifted_bits, 100.0 * key.qber, key.secret_bits, key.secret_bits,
             key.secret_bits / key.duration_s if key.duration_s else 0.0,
-        ]
-        out.loc[pid, "zero_reason"] = key.zero_reason
+        ])
+        reasons.append(key.zero_reason)
+    if ids:  # one assignment for all passes (row-by-row .loc is slow)
+        out.loc[ids, numeric] = np.array(values, dtype=float)
+        out.loc[ids, "zero_reason"] = reasons
     missing = ~out.index.isin(budgets["pass_id"].unique() if len(budgets) else [])
     out.loc[missing, "zero_reason"] = "below horizon"
     return out
