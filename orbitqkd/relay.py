@@ -53,7 +53,9 @@ demand given at all ``z`` is the least delivered key in bits), then the weighted
 per relayed bit (scaled) removes idle circulation, and a bonus below 1e-7
 per delivered bit, falling with time, delivers key as early as an optimum allows
 (so the per-day series does not depend on the solver's choice among optima). Solved with HiGHS via
-:func:`scipy.optimize.linprog`.
+:func:`scipy.optimize.linprog`, interior point with crossover: the tie-breaking
+costs are small against the objective, and dual simplex stalls on them for
+minutes on LPs where the interior point method takes seconds.
 
 The reported path of a demand is the widest (max-bottleneck) path of its flow
 summed over time on the physical network; trusted nodes are its inner nodes.
@@ -304,7 +306,7 @@ class _LP:
             a_ub, b_ub = None, None
         bounds = np.column_stack([np.zeros(self.n), np.asarray(self.ub, dtype=float)])
         res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if self.eq_rhs else None,
-                      b_eq=self.eq_rhs or None, bounds=bounds, method="highs")
+                      b_eq=self.eq_rhs or None, bounds=bounds, method="highs-ipm")
         if res.status != 0:
             raise InputError(f"relay LP not solved: {res.message}")
         return res
@@ -473,7 +475,15 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
             lp.le(cols, vals, gen[e].get(t, 0.0) / scale)  # unused key may be discarded
             prev = p
     # held key and conservation at trusted nodes
-    node_periods = {n: list(range(n_per)) for n in ground}
+    # a node holds key between the periods in which one of its links may carry
+    # flow (nothing reaches it in between, so this is exact): every period for
+    # nodes on fibre, the contacts of its satellites for a station, its own
+    # contacts for a satellite
+    active_at: dict[str, set] = defaultdict(set)
+    for e, (u, v, _) in enumerate(links):
+        active_at[u].update(periods[e])
+        active_at[v].update(periods[e])
+    node_periods = {n: sorted(active_at[n]) for n in ground}
     node_periods.update(contact)
     held: dict[tuple[str, int], list[int]] = defaultdict(list)
     for c, d in enumerate(demands):

@@ -10,7 +10,7 @@ first). Prints solve times, the expected key each method schedules, the
 MILP's optimality gap and the ratios; then times the trusted-relay LP over
 the served passes for user pairs between stations.
 
-Run: ``python scripts/bench_schedule.py [--satellites 30] [--days 2]``
+Run: ``python scripts/bench_schedule.py [--satellites 60] [--days 3]``
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def by_elevation(passes, config: ScheduleConfig) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--satellites", type=int, default=30)
-    parser.add_argument("--days", type=float, default=2.0)
+    parser.add_argument("--satellites", type=int, default=60)
+    parser.add_argument("--days", type=float, default=3.0)
     args = parser.parse_args()
     warnings.simplefilter("ignore", OrbitQKDWarning)
 

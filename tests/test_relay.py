@@ -161,3 +161,16 @@ def test_maxmin_with_a_strong_fibre_is_well_conditioned():
     assert _delivered(res, "A-B") == pytest.approx(1.5e5, rel=1e-5)
     assert _delivered(res, "A-C") == pytest.approx(1.5e5, rel=1e-5)
     assert res.objective_value == pytest.approx(1.5e5, rel=1e-5)
+
+
+def test_two_satellites_relay_through_a_ground_station_without_fibre():
+    # B -S1- A -S2- C: A is a trusted ground node with no fibre; the key S2
+    # forwards from A can only be the key A got from S1 (and so from B)
+    p = _passes(("S1", "B", 1, 1e5), ("S1", "A", 2, 5e5), ("S2", "A", 3, 5e5),
+                ("S2", "C", 9, 5e5))
+    res = relay_flow(p, demands=[Demand("B", "C")], key_store_bits=1e9, start=DAY, days=1)
+    assert _delivered(res) == pytest.approx(1e5, rel=1e-6)
+    assert res.demands.at[0, "path"] == "B > S1 > A > S2 > C"
+    assert res.demands.at[0, "trusted_nodes"] == 3
+    # and not before S2 has met C
+    assert res.daily["bits"].sum() == pytest.approx(1e5, rel=1e-6)
