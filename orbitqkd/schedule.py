@@ -589,6 +589,9 @@ def gantt_figure(result: ScheduleResult, title: str | None = None):
         start = rows["rise_utc"].dt.tz_localize(None).to_numpy()
         width = (rows["set_utc"] - rows["rise_utc"]).to_numpy()
         ax.barh(y, width, left=start, height=0.6, color=cmap(k % cmap.N), label=sat)
+    if len(result.passes):  # the whole span of the candidates, not only the served ones
+        ax.set_xlim(result.passes["rise_utc"].min().tz_localize(None),
+                    result.passes["set_utc"].max().tz_localize(None))
     ax.set_yticks(range(len(stations)), stations)
     ax.invert_yaxis()
     ax.set_xlabel("time (UTC)")
