@@ -29,7 +29,7 @@ def forecast(**o):
     samples, relay_samples, seed, out_dir = o["samples"], o["relay_samples"], o["seed"], o["out_dir"]
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
                                climate_source=o["climate"], step_s=o["step_s"],
-                               progress=o["progress"])
+                               progress=o["progress"], scheduler=o["scheduler"])
     out_dir.mkdir(parents=True, exist_ok=True)
     notes = (f"Scenario {sc.name}: {sc.description} Start {sc.start:%Y-%m-%d %H:%M} UTC, "
              f"{sc.days:g} days; {samples} cloud draws (seed {seed}), {relay_samples} through "

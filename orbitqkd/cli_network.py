@@ -35,6 +35,7 @@ def _scenario_options(
     climate: Annotated[Optional[Path], typer.Option(exists=True, dir_okay=False, help="CSV of cloud-free probabilities (station, month or date, cloud_free_probability) layered over the bundled climatology.")] = None,
     step_s: Annotated[float, typer.Option(min=0.5, max=60, help="Sample step of the link budget in seconds.")] = 5.0,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    scheduler: Annotated[Optional[str], typer.Option(help="Compute passes and keys on Dask: 'local' (a two-worker local cluster), a scheduler address such as tcp://host:8786, or threads, processes or sync. Default: this process.")] = None,
 ):
     """Declares the options every scenario command shares."""
 
@@ -64,7 +65,7 @@ def _candidates(sc, o):
 
     if o.get("passes") is None:
         return scenario_candidates(sc, step_s=o["step_s"], progress=o["progress"],
-                                   climate_source=o["climate"])
+                                   climate_source=o["climate"], scheduler=o["scheduler"])
     import pandas as pd
 
     df = read_table(o["passes"], "passes")

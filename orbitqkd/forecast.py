@@ -300,10 +300,11 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
 
 def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
                       relay_samples: int = 50, seed: int = 0, climate_source=None,
-                      step_s: float = 5.0, progress: bool = False) -> dict:
+                      step_s: float = 5.0, progress: bool = False, scheduler=None) -> dict:
     """Daily key forecast of a scenario (:class:`orbitqkd.scenario.Scenario`).
 
-    ``start`` and ``days`` override the scenario's span (e.g. the next N days).
+    ``start`` and ``days`` override the scenario's span (e.g. the next N days);
+    with a Dask ``scheduler`` the candidate passes are computed in shards.
     Returns :func:`forecast_key`'s dict plus ``candidates`` and ``scenario``.
     """
     import dataclasses
@@ -319,7 +320,7 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     if changes:
         scenario = dataclasses.replace(scenario, **changes)
     candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                     climate_source=climate_source)
+                                     climate_source=climate_source, scheduler=scheduler)
     result = forecast_key(
         candidates, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,

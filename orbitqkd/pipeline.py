@@ -175,22 +175,33 @@ def scenario_satellites(scenario) -> tuple[list, dict]:
 
 
 def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False,
-                        climate_source=None) -> pd.DataFrame:
+                        climate_source=None, scheduler=None) -> pd.DataFrame:
     """Candidate passes of a scenario with their secret key and cloud-free probability.
 
     Passes of every satellite over every station in the scenario's span, the
     key of each (decoy-state BB84 per pass, the satellite's link preset), and
     ``cloud_free_probability``: the scenario's value for a station when it
     gives one, else the bundled monthly climatology (or ``climate_source``).
+    With a Dask ``scheduler`` (see :func:`orbitqkd.scale.find_passes_dask`)
+    passes and keys are computed in shards, with the same result.
     """
     from .forecast import with_cloud_probability
     from .passes import find_passes
 
     sats, links = scenario_satellites(scenario)
     stations = list(scenario.stations)
-    passes = find_passes(sats, stations, scenario.start, days=scenario.days, progress=progress)
-    budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
-    keyed = pass_keys(passes, budgets, progress=progress)
+    if scheduler is not None:
+        from .scale import find_passes_dask, pass_keys_dask
+
+        passes = find_passes_dask(sats, stations, scenario.start, days=scenario.days,
+                                  scheduler=scheduler, progress=progress)
+        keyed = pass_keys_dask(passes, sats, links, stations, step_s=step_s,
+                               scheduler=scheduler, progress=progress)
+    else:
+        passes = find_passes(sats, stations, scenario.start, days=scenario.days,
+                             progress=progress)
+        budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
+        keyed = pass_keys(passes, budgets, progress=progress)
     return with_cloud_probability(keyed, source=climate_source,
                                   overrides=scenario.cloud_free_probability)
 
@@ -256,10 +267,11 @@ def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, 
 
 def schedule_scenario(scenario, candidates: pd.DataFrame | None = None, *, method=None,
                       objective=None, step_s: float = 5.0, progress: bool = False,
-                      climate_source=None):
+                      climate_source=None, scheduler=None):
     """Schedule a scenario's passes: which station each satellite serves, and when.
 
-    ``candidates`` defaults to :func:`scenario_candidates`. Spans longer than
+    ``candidates`` defaults to :func:`scenario_candidates` (on Dask with
+    ``scheduler``). Spans longer than
     the scenario's ``horizon_days`` are solved by
     :func:`~orbitqkd.schedule.rolling_horizon`, shorter ones in one
     :func:`~orbitqkd.schedule.schedule_passes`. ``method`` and ``objective``
@@ -275,7 +287,7 @@ def schedule_scenario(scenario, candidates: pd.DataFrame | None = None, *, metho
 
     if candidates is None:
         candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                         climate_source=climate_source)
+                                         climate_source=climate_source, scheduler=scheduler)
     config = scenario.schedule
     if objective is not None:
         config = dataclasses.replace(config, objective=objective)

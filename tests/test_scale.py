@@ -178,3 +178,26 @@ def test_any_sharding_gives_the_same_passes(shard_days, shard_satellites):
     ours = find_passes_dask(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3, scheduler="sync",
                             shard_days=shard_days, shard_satellites=shard_satellites)
     assert_identical(ours, GLONASS_REF)
+
+
+def test_scenario_candidates_on_dask_equal_the_single_process():
+    from orbitqkd.pipeline import scenario_candidates
+    from orbitqkd.scenario import Scenario
+
+    sc = Scenario.from_toml("europe-glonass").replace(days=1.0)
+    one = scenario_candidates(sc)
+    for scheduler in ("sync", "threads"):
+        sharded = scenario_candidates(sc, scheduler=scheduler)
+        assert len(sharded) == len(one) > 10
+        assert (sharded["norad_id"].to_numpy() == one["norad_id"].to_numpy()).all()
+        assert np.allclose(sharded["key_bits"], one["key_bits"], rtol=1e-6, atol=1e-6)
+        assert (sharded["zero_reason"] == one["zero_reason"]).all()
+
+
+def test_schedule_command_on_dask(tmp_path, capsys):
+    from orbitqkd.cli import main
+
+    assert main(["schedule", "china-austria", "--scheduler", "sync", "--no-progress"]) == 0
+    dask_out = capsys.readouterr().out
+    assert main(["schedule", "china-austria", "--no-progress"]) == 0
+    assert capsys.readouterr().out == dask_out
