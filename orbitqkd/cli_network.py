@@ -59,23 +59,18 @@ def _schedule_options(
 
 
 def _candidates(sc, o):
+    from .exports import read_passes
     from .forecast import with_cloud_probability
-    from .outputs import read_table
     from .pipeline import scenario_candidates
 
     if o.get("passes") is None:
         return scenario_candidates(sc, step_s=o["step_s"], progress=o["progress"],
                                    climate_source=o["climate"], scheduler=o["scheduler"])
-    import pandas as pd
-
-    df = read_table(o["passes"], "passes")
-    for col in ("rise_utc", "culmination_utc", "set_utc"):
-        if col in df.columns:
-            df[col] = pd.to_datetime(df[col], utc=True)
-    if "culmination_utc" not in df.columns or "station" not in df.columns:
+    df = read_passes(o["passes"])
+    if "culmination_utc" not in df.columns:
         from .errors import InputError
 
-        raise InputError(f"passes = '{o['passes']}' lacks station or culmination_utc columns")
+        raise InputError(f"passes = '{o['passes']}' lacks the column culmination_utc")
     if "cloud_free_probability" not in df.columns:
         df = with_cloud_probability(df, source=o["climate"], overrides=sc.cloud_free_probability)
     return df

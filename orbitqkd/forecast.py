@@ -307,18 +307,11 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     with a Dask ``scheduler`` the candidate passes are computed in shards.
     Returns :func:`forecast_key`'s dict plus ``candidates`` and ``scenario``.
     """
-    import dataclasses
-
     from .pipeline import scenario_candidates
-    from .timescales import parse_utc
 
-    changes = {}
-    if start is not None:
-        changes["start"] = parse_utc(start, "start")
-    if days is not None:
-        changes["days"] = float(days)
+    changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
     if changes:
-        scenario = dataclasses.replace(scenario, **changes)
+        scenario = scenario.replace(**changes)
     candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                      climate_source=climate_source, scheduler=scheduler)
     result = forecast_key(

@@ -408,17 +408,18 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
         bounds_s.extend(zip(edges[:-1], edges[1:]))
 
     cursor = 0
-    pass_slots = sorted(set(slot.tolist()))
-    for k in pass_slots:
+    period_of_slot = {}
+    for k in sorted(set(slot.tolist())):
         if k > cursor:
             idle(cursor * time_step_s, k * time_step_s)
+        period_of_slot[k] = len(bounds_s)
         bounds_s.append((k * time_step_s, (k + 1) * time_step_s))
         cursor = k + 1
     if cursor < n_slots:
         idle(cursor * time_step_s, n_slots * time_step_s)
+    # pass slots start before the horizon's end: only trailing idle periods are dropped
     bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
-    period_of_slot = {k: next(i for i, (a, _) in enumerate(bounds_s) if a == k * time_step_s)
-                      for k in pass_slots}
+    day_of = [(start + pd.Timedelta(seconds=a)).floor("D") for a, _ in bounds_s]
     n_per = len(bounds_s)
     length = np.array([b - a for a, b in bounds_s])
     df["period"] = [period_of_slot[k] for k in slot]
@@ -515,8 +516,6 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
             lp.le(cols, [1.0] * len(cols), stores[s] / scale)
     # delivered key per demand, capped by the demand
     dvars = []
-    day_of = [int(pd.Timestamp(start + pd.Timedelta(seconds=a)).floor("D").value // 86_400e9)
-              for a, _ in bounds_s]
     day_share = defaultdict(float)  # share of each UTC day inside the horizon
     for (a, b), k in zip(bounds_s, day_of):
         day_share[k] += (b - a) / DAY_S
@@ -551,9 +550,7 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
         objective_value = float(value)
     else:
         res = lp.solve()
-    x = res.x
-
-    x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
+    x = np.maximum(res.x, 0.0)  # HiGHS may return -0.0 or -1e-12
     delivered = np.array([x[j] * scale for j in dvars])
     if objective == "weighted":
         objective_value = float(sum(d.weight * b for d, b in zip(demands, delivered)))
@@ -588,8 +585,7 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
         })
         for t, j in delivered_at[c]:
             if x[j] * scale > 1e-6:
-                day = (start + pd.Timedelta(seconds=bounds_s[t][0])).floor("D")
-                daily_rows.append({"date": day, "demand": d.name, "bits": x[j] * scale})
+                daily_rows.append({"date": day_of[t], "demand": d.name, "bits": x[j] * scale})
     daily = pd.DataFrame(daily_rows, columns=["date", "demand", "bits"])
     if not daily.empty:
         daily = daily.groupby(["date", "demand"], as_index=False)["bits"].sum()

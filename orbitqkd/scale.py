@@ -91,6 +91,17 @@ def satellite_from_wire(data: tuple) -> Satellite:
 
 # --- shards -----------------------------------------------------------------
 
+@contextlib.contextmanager
+def _stale_warnings_off(quiet: bool):
+    """Silence StaleElementsWarning in a worker (it was given once on the client)."""
+    if not quiet:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StaleElementsWarning)
+        yield
+
+
 def _shard_task(sat_blob, stations, start, end, kwargs, quiet):
     """One shard: rebuild the satellites and run find_passes (runs on a worker).
 
@@ -98,10 +109,7 @@ def _shard_task(sat_blob, stations, start, end, kwargs, quiet):
     bytes object that Dask neither traverses nor tokenizes element by element.
     """
     sats = [satellite_from_wire(d) for d in pickle.loads(sat_blob)]
-    ctx = warnings.catch_warnings() if quiet else contextlib.nullcontext()
-    with ctx:
-        if quiet:
-            warnings.simplefilter("ignore", StaleElementsWarning)
+    with _stale_warnings_off(quiet):
         return find_passes(sats, stations, start, end, **kwargs)
 
 
@@ -420,10 +428,7 @@ def _keys_task(sat_blob, passes, links, stations, protocol, step_s, quiet):
     from .pipeline import pass_budgets, pass_keys
 
     sats = [satellite_from_wire(d) for d in pickle.loads(sat_blob)]
-    ctx = warnings.catch_warnings() if quiet else contextlib.nullcontext()
-    with ctx:
-        if quiet:
-            warnings.simplefilter("ignore", StaleElementsWarning)
+    with _stale_warnings_off(quiet):
         budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
         return pass_keys(passes, budgets, protocol)
 
@@ -450,14 +455,11 @@ def pass_keys_dask(passes: pd.DataFrame, satellites, links, stations=None, proto
     """
     import dask
 
-    from .pipeline import KEY_COLUMNS
+    from .pipeline import pass_keys
 
     check_range("shard_satellites", shard_satellites, 1, 1_000_000)
     if len(passes) == 0:
-        out = passes.copy()
-        for col in KEY_COLUMNS:
-            out[col] = pd.Series(dtype=str if col == "zero_reason" else float)
-        return out
+        return pass_keys(passes, pd.DataFrame(), protocol)
     t0 = pd.to_datetime(passes["rise_utc"], utc=True).min()
     sats = _as_satellites(satellites, near=t0)
     by_norad = {s.norad_id: s for s in sats}

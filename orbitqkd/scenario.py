@@ -74,7 +74,8 @@ from pathlib import Path
 from typing import Mapping
 
 from .data import data_dir, data_path
-from .errors import DataFileError, InputError, OrbitQKDError, UnknownNameError, check_range
+from .errors import (DataFileError, InputError, OrbitQKDError, UnknownNameError, check_choice,
+                     check_range)
 from .relay import OBJECTIVES as RELAY_OBJECTIVES
 from .relay import Demand, FibreLink
 from .schedule import METHODS, ScheduleConfig
@@ -277,12 +278,8 @@ class Scenario:
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise InputError(f"station = {dup[0]!r} is given twice; name each station once")
-        if self.schedule_method not in METHODS:
-            raise UnknownNameError(f"method = {self.schedule_method!r} is not known; "
-                                   f"choose one of: {', '.join(METHODS)}")
-        if self.relay_objective not in RELAY_OBJECTIVES:
-            raise UnknownNameError(f"[relay] objective = {self.relay_objective!r} is not known; "
-                                   f"choose one of: {', '.join(RELAY_OBJECTIVES)}")
+        check_choice("method", self.schedule_method, METHODS)
+        check_choice("[relay] objective", self.relay_objective, RELAY_OBJECTIVES)
         for station, p in self.cloud_free_probability.items():
             check_range(f"{station}: cloud_free_probability", p, 0.0, 1.0)
         nodes = set(names) | {x for f in self.fibre_links for x in (f.a, f.b)}
