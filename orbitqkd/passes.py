@@ -335,9 +335,13 @@ def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
         el0, rate0 = el_and_rate(i, k)
         el1, rate1 = el_and_rate(i, k + 1)
         # concave between the samples: el(t) <= min(el_k + rate_k h, el_k+1 - rate_k+1 h);
-        # keep maxima that may clear the lowest floor, with 0.5 deg to spare
+        # keep maxima that may clear the lowest floor, with 0.5 deg to spare. On the
+        # low wing of a high pass elevation is convex and that bound fails, so a maximum
+        # with a bracket end above the floor (one of every pass seen on the grid) is kept
         h = seconds[k + 1] - seconds[k]
         keep = np.minimum(el0 + rate0 * h, el1 - rate1 * h) > station.min_elevation_deg - 0.5
+        low = np.flatnonzero(~keep)
+        keep[low] = above[i[low], k[low]] | above[i[low], k[low] + 1]
         i, k, h = i[keep], k[keep], h[keep]
         tau = _cubic_guess(el0[keep], el1[keep], rate0[keep], rate1[keep], h, True)
         kinds.append(np.full(i.size, _CULM))

@@ -148,6 +148,10 @@ def assert_pass_invariants(p, floor_deg):
 # found by this test: with no rise or set on the grid but a culmination bracket kept
 # (a maximum within 0.5 deg of the floor), _assemble indexed an empty array (IndexError)
 @example(lat=0.0, lon=0.0, alt_m=0.0, floor_deg=24.0)
+# found by this test: an 83 deg pass seen at one grid sample whose maximum bracket was
+# dropped (the tangent bound assumed concave elevation on the pass's low wing), so the
+# culmination fell back to the rise at 75.49998 deg, below the 75.5 deg floor
+@example(lat=-17.25, lon=171.75, alt_m=0.0, floor_deg=75.5)
 def test_random_stations_give_consistent_passes(lat, lon, alt_m, floor_deg):
     sta = GroundStation("X", lat, lon, alt_m, min_elevation_deg=floor_deg)
     p = find_passes(MICIUS, [sta], "2016-12-19", days=1)
