@@ -10,7 +10,7 @@ from .errors import (
     UnknownNameError,
 )
 
-from .budget import (
+from .core.budget import (
     BUDGET_COLUMNS,
     Link,
     Receiver,
@@ -19,12 +19,12 @@ from .budget import (
     link_preset,
     link_presets,
 )
-from .climate import cloud_free_probability
-from .exports import contact_plan, passes_to_czml, schedule_json, write_czml
-from .forecast import forecast_key, forecast_scenario, with_cloud_probability, write_forecast
-from .keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
-from .passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
-from .pipeline import (
+from .io.climate import cloud_free_probability
+from .io.exports import contact_plan, passes_to_czml, schedule_json, write_czml
+from .network.forecast import forecast_key, forecast_scenario, with_cloud_probability, write_forecast
+from .core.keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
+from .core.events import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
+from .chain import (
     candidate_passes,
     pass_budgets,
     pass_keys,
@@ -32,12 +32,12 @@ from .pipeline import (
     scenario_candidates,
     schedule_scenario,
 )
-from .relay import Demand, FibreLink, relay_flow
-from .scenario import SatelliteSpec, Scenario, bundled_scenarios
-from .scale import find_passes_dask
-from .schedule import ScheduleConfig, rolling_horizon, schedule_passes
-from .stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
-from .tle import Satellite, load_satellites, walker_delta
+from .network.relay import Demand, FibreLink, relay_flow
+from .io.scenario import SatelliteSpec, Scenario, bundled_scenarios
+from .executors import find_passes_dask
+from .network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
+from .io.stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
+from .io.tle import Satellite, load_satellites, walker_delta
 
 __version__ = "0.1.0"
 

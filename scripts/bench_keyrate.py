@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 
-from orbitqkd.keyrate import DecoyBB84, decoy_key_length, error_gain, gain, pass_key
+from orbitqkd.core.keyrate import DecoyBB84, decoy_key_length, error_gain, gain, pass_key
 
 
 def synthetic_passes(n: int, seed: int) -> list[pd.DataFrame]:

@@ -26,10 +26,10 @@ import pandas as pd
 from sgp4.api import SatrecArray
 from skyfield.api import EarthSatellite, wgs84
 
-from orbitqkd.passes import default_step_s, find_passes
-from orbitqkd.stations import bundled_stations
+from orbitqkd.core.events import default_step_s, find_passes
+from orbitqkd.io.stations import bundled_stations
 from orbitqkd.timescales import jd_utc_split, timescale, utc_seconds_grid
-from orbitqkd.tle import load_satellites
+from orbitqkd.io.tle import load_satellites
 
 START = pd.Timestamp("2026-03-19T00:00Z")
 

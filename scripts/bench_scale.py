@@ -4,15 +4,15 @@
                                   [--workers 2] [--shard-satellites 500] [--shard-days 1]
                                   [--scheduler ADDRESS]
 
-Times :func:`orbitqkd.passes.find_passes` in this process, then
-:func:`orbitqkd.scale.find_passes_dask` on a fresh ``LocalCluster`` (worker
+Times :func:`orbitqkd.core.events.find_passes` in this process, then
+:func:`orbitqkd.executors.find_passes_dask` on a fresh ``LocalCluster`` (worker
 processes, one thread each; start-up included) or on ``--scheduler ADDRESS``,
 over LEO satellites of the bundled active catalogue (2026-03-19) and the
 bundled stations (repeated with a longitude shift when more are asked for).
 Prints the speed-up and checks that both give the same passes (times < 1 ms).
 Then the full chain (link budget and finite-key secret key of every pass of
-``--key-satellites`` satellites): :func:`orbitqkd.pipeline.pass_keys` in this
-process against :func:`orbitqkd.scale.pass_keys_dask` on the same cluster,
+``--key-satellites`` satellites): :func:`orbitqkd.chain.pass_keys` in this
+process against :func:`orbitqkd.executors.pass_keys_dask` on the same cluster,
 and checks the keys agree.
 """
 
@@ -26,11 +26,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from orbitqkd.passes import find_passes
-from orbitqkd.pipeline import pass_budgets, pass_keys
-from orbitqkd.scale import find_passes_dask, local_cluster, pass_keys_dask
-from orbitqkd.stations import bundled_stations
-from orbitqkd.tle import load_satellites
+from orbitqkd.core.events import find_passes
+from orbitqkd.chain import pass_budgets, pass_keys
+from orbitqkd.executors import find_passes_dask, local_cluster, pass_keys_dask
+from orbitqkd.io.stations import bundled_stations
+from orbitqkd.io.tle import load_satellites
 
 START = pd.Timestamp("2026-03-19T00:00Z")
 

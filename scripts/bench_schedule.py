@@ -24,7 +24,7 @@ import numpy as np
 from orbitqkd import (Demand, ScheduleConfig, candidate_passes, load_satellites, relay_flow,
                       schedule_passes, with_cloud_probability)
 from orbitqkd.errors import OrbitQKDWarning
-from orbitqkd.schedule import prepare_passes
+from orbitqkd.network.schedule import prepare_passes
 
 
 def by_elevation(passes, config: ScheduleConfig) -> float:

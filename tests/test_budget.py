@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitqkd.budget import (BUDGET_COLUMNS, LOSS_COLUMNS, Link, Receiver, Transmitter,
+from orbitqkd.core.budget import (BUDGET_COLUMNS, LOSS_COLUMNS, Link, Receiver, Transmitter,
                              link_budget, link_preset, link_presets)
-from orbitqkd.channel import geometry
+from orbitqkd.core.channel import geometry
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.stations import get_station
+from orbitqkd.io.stations import get_station
 
 R_KM = geometry.EARTH_MEAN_RADIUS_KM
 MU_KM3_S2 = 398600.4418  # IERS Conventions 2010, Table 1.1
@@ -218,7 +218,7 @@ def test_long_table_over_several_stations():
 @given(w=st.floats(0.01, 1e3), d=st.floats(0.01, 10.0), eps=st.floats(0.0, 0.95),
        theta=st.floats(0.1, 100.0), jitter=st.floats(0.0, 50.0), bias=st.floats(0.0, 50.0))
 def test_efficiencies_are_probabilities(w, d, eps, theta, jitter, bias):
-    from orbitqkd.channel import pointing
+    from orbitqkd.core.channel import pointing
 
     eta = geometry.collection_efficiency(w, d, eps)
     assert 0.0 <= eta <= 1.0

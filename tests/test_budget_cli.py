@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orbitqkd.budget import BUDGET_COLUMNS
+from orbitqkd.core.budget import BUDGET_COLUMNS
 from orbitqkd.cli import main
 
 

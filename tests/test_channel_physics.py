@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from orbitqkd.channel import atmosphere, background, detector, geometry, pointing, turbulence
+from orbitqkd.core.channel import atmosphere, background, detector, geometry, pointing, turbulence
 from orbitqkd.errors import InputError, UnknownNameError
 
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from orbitqkd.climate import bundled_climatology, cloud_free_probability, read_climatology
-from orbitqkd.data import data_path
+from orbitqkd.io.climate import bundled_climatology, cloud_free_probability, read_climatology
+from orbitqkd.io.data import data_path
 from orbitqkd.errors import DataFileError, InputError, UnknownNameError
-from orbitqkd.stations import bundled_stations
+from orbitqkd.io.stations import bundled_stations
 
 
 def test_bundled_covers_every_station_and_month():

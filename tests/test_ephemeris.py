@@ -6,9 +6,9 @@ from astropy.coordinates import AltAz, EarthLocation, get_body, solar_system_eph
 from astropy.time import Time
 from astropy.utils import iers
 
-from orbitqkd.ephemeris import body_elevation_deg, moon_illuminated_fraction, sun_moon_ecef_km
-from orbitqkd.orbits import enu_basis
-from orbitqkd.stations import get_station
+from orbitqkd.core.ephemeris import body_elevation_deg, moon_illuminated_fraction, sun_moon_ecef_km
+from orbitqkd.core.orbits import enu_basis
+from orbitqkd.io.stations import get_station
 
 
 @pytest.mark.parametrize("when", ["2016-12-19T00:00", "2019-06-01T00:00"])

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from orbitqkd.errors import InputError
-from orbitqkd.exports import (
+from orbitqkd.io.exports import (
     CONTACT_PLAN_COLUMNS, contact_plan, ion_contact_plan, normalise_passes,
     passes_to_czml, read_passes, schedule_json, write_czml,
 )
-from orbitqkd.passes import find_passes
-from orbitqkd.stations import get_stations
-from orbitqkd.tle import load_satellites
+from orbitqkd.core.events import find_passes
+from orbitqkd.io.stations import get_stations
+from orbitqkd.io.tle import load_satellites
 
 START = "2016-12-19"
 

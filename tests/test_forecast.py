@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from orbitqkd.errors import InputError
-from orbitqkd.forecast import night_index, quantile_bands, sample_clear_sky
+from orbitqkd.network.forecast import night_index, quantile_bands, sample_clear_sky
 
 
 def test_night_index_groups_a_night_across_midnight():
@@ -51,8 +51,8 @@ def synthetic_candidates():
 
 
 def test_forecast_expected_key_and_bands():
-    from orbitqkd.forecast import forecast_key
-    from orbitqkd.stations import get_stations
+    from orbitqkd.network.forecast import forecast_key
+    from orbitqkd.io.stations import get_stations
 
     st = get_stations(["Xinglong", "Graz"])
     f = forecast_key(synthetic_candidates(), st, samples=20000, relay_samples=0, seed=1)
@@ -69,9 +69,9 @@ def test_forecast_expected_key_and_bands():
 
 
 def test_forecast_pairs_through_the_satellite():
-    from orbitqkd.forecast import forecast_key
-    from orbitqkd.relay import Demand
-    from orbitqkd.stations import get_stations
+    from orbitqkd.network.forecast import forecast_key
+    from orbitqkd.network.relay import Demand
+    from orbitqkd.io.stations import get_stations
 
     c = synthetic_candidates()
     c["cloud_free_probability"] = 1.0
@@ -85,9 +85,9 @@ def test_forecast_pairs_through_the_satellite():
 
 
 def test_write_forecast_files(tmp_path):
-    from orbitqkd.forecast import forecast_key, write_forecast
-    from orbitqkd.relay import Demand
-    from orbitqkd.stations import get_stations
+    from orbitqkd.network.forecast import forecast_key, write_forecast
+    from orbitqkd.network.relay import Demand
+    from orbitqkd.io.stations import get_stations
 
     st = get_stations(["Xinglong", "Graz"])
     f = forecast_key(synthetic_candidates(), st, demands=[Demand("Xinglong", "Graz")],
@@ -103,8 +103,8 @@ def test_write_forecast_files(tmp_path):
 
 
 def test_nan_key_is_refused():
-    from orbitqkd.forecast import forecast_key
-    from orbitqkd.stations import get_stations
+    from orbitqkd.network.forecast import forecast_key
+    from orbitqkd.io.stations import get_stations
 
     c = synthetic_candidates()
     c.loc[1, "key_bits"] = np.nan

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitqkd.keyrate import (
+from orbitqkd.core.keyrate import (
     bbm92_key_length,
     binary_entropy,
     coincidence_error_gain,

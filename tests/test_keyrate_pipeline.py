@@ -5,7 +5,7 @@ import pytest
 
 from keyrate_budgets import budget, micius_budget, yin_budgets
 from orbitqkd.errors import InputError
-from orbitqkd.keyrate import (
+from orbitqkd.core.keyrate import (
     BBM92,
     DecoyBB84,
     accumulate_blocks,

@@ -4,10 +4,10 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 from skyfield.framelib import itrs
 
-from orbitqkd.orbits import TimeBase, enu_basis, gmst1982_rad, look_angles, propagate_ecef
-from orbitqkd.stations import get_station
+from orbitqkd.core.orbits import TimeBase, enu_basis, gmst1982_rad, look_angles, propagate_ecef
+from orbitqkd.io.stations import get_station
 from orbitqkd.timescales import skyfield_times, timescale
-from orbitqkd.tle import load_satellites
+from orbitqkd.io.tle import load_satellites
 
 START = pd.Timestamp("2016-12-19T16:40:00Z")
 SECONDS = np.arange(0.0, 1200.0, 30.0)

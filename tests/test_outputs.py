@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from orbitqkd.errors import InputError
-from orbitqkd.outputs import html_report, write_json, write_table, write_text
+from orbitqkd.io.tables import html_report, write_json, write_table, write_text
 
 
 def test_write_table_formats(tmp_path):

@@ -7,10 +7,10 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 
 from orbitqkd.errors import InputError, StaleElementsWarning
-from orbitqkd.passes import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track
-from orbitqkd.stations import get_stations
+from orbitqkd.core.events import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track
+from orbitqkd.io.stations import get_stations
 from orbitqkd.timescales import parse_utc, timescale
-from orbitqkd.tle import load_satellites
+from orbitqkd.io.tle import load_satellites
 
 
 def skyfield_events(sats, stations, start, end, min_el=None):
@@ -120,7 +120,7 @@ def test_columns_types_and_empty_result():
 
 
 def test_horizon_mask_shortens_passes():
-    from orbitqkd.stations import GroundStation
+    from orbitqkd.io.stations import GroundStation
     open_sky = GroundStation("A", 40.4, 117.6, 890, min_elevation_deg=10)
     walled = GroundStation("B", 40.4, 117.6, 890, min_elevation_deg=10, horizon_mask="0:10;180:30")
     a = find_passes("micius", [open_sky], "2016-12-19", days=2)
@@ -158,7 +158,7 @@ def test_pass_track_columns_and_geometry():
 
 
 def test_pass_tracks_equal_pass_track_and_stay_above_floor():
-    from orbitqkd.passes import pass_tracks
+    from orbitqkd.core.events import pass_tracks
 
     p = find_passes("micius", ["Xinglong", "Graz", "Matera"], "2016-12-19", days=2)
     tr = pass_tracks(p, "micius", step_s=2.0)
@@ -178,7 +178,7 @@ def test_pass_tracks_equal_pass_track_and_stay_above_floor():
 
 
 def test_pass_tracks_unknown_satellite():
-    from orbitqkd.passes import pass_tracks
+    from orbitqkd.core.events import pass_tracks
 
     p = find_passes("micius", ["Graz"], "2016-12-19", days=1)
     with pytest.raises(InputError, match=r"norad_id = 41731 of the passes is not among the satellites given"):

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from orbitqkd.budget import link_budget
+from orbitqkd.core.budget import link_budget
 from orbitqkd.errors import InputError
-from orbitqkd.passes import find_passes, pass_track
-from orbitqkd.pipeline import pass_budgets
+from orbitqkd.core.events import find_passes, pass_track
+from orbitqkd.chain import pass_budgets
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +35,8 @@ def test_links_by_satellite(micius_passes):
 
 
 def test_pass_keys_match_pass_key(micius_passes):
-    from orbitqkd.keyrate.pipeline import pass_key
-    from orbitqkd.pipeline import pass_keys
+    from orbitqkd.core.keyrate.passkey import pass_key
+    from orbitqkd.chain import pass_keys
 
     b = pass_budgets(micius_passes, "micius", "micius-xinglong", step_s=5.0)
     keys = pass_keys(micius_passes, b)
@@ -52,7 +52,7 @@ def test_pass_keys_match_pass_key(micius_passes):
 
 
 def test_candidate_passes_columns():
-    from orbitqkd.pipeline import KEY_COLUMNS, candidate_passes
+    from orbitqkd.chain import KEY_COLUMNS, candidate_passes
 
     c = candidate_passes("micius", ["Graz"], "2016-12-19", days=1, step_s=10.0)
     assert all(col in c for col in KEY_COLUMNS)
@@ -62,7 +62,7 @@ def test_candidate_passes_columns():
 def test_dual_downlink_windows_delingha_nanshan():
     # Yin et al., Nature 582, 501 (2020): Micius entanglement QKD between Delingha and
     # Nanshan, 1,120 km apart, at night. Common windows exist on most nights.
-    from orbitqkd.pipeline import DUAL_COLUMNS, dual_downlink_passes
+    from orbitqkd.chain import DUAL_COLUMNS, dual_downlink_passes
 
     d = dual_downlink_passes("micius", "Delingha", "Nanshan", "2021-04-26T12:00", days=1.0)
     assert list(d.columns) == DUAL_COLUMNS and len(d) >= 1

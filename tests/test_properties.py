@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from orbitqkd.data import data_path
+from orbitqkd.io.data import data_path
 from orbitqkd.errors import InputError, OrbitQKDError, TLEFormatError
-from orbitqkd.passes import find_passes
-from orbitqkd.stations import GroundStation, bundled_stations
+from orbitqkd.core.events import find_passes
+from orbitqkd.io.stations import GroundStation, bundled_stations
 from orbitqkd.timescales import parse_utc
-from orbitqkd.tle import Satellite, load_satellites, parse_tle_text, tle_checksum
+from orbitqkd.io.tle import Satellite, load_satellites, parse_tle_text, tle_checksum
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

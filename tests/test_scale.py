@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 pytest.importorskip("distributed")
 
 from orbitqkd.errors import InputError
-from orbitqkd.passes import PASS_COLUMNS, default_step_s, find_passes
-from orbitqkd.scale import (
+from orbitqkd.core.events import PASS_COLUMNS, default_step_s, find_passes
+from orbitqkd.executors import (
     find_passes_dask, satellite_from_wire, satellite_to_wire, stitch_passes, time_shards,
 )
-from orbitqkd.tle import Satellite, load_satellites
+from orbitqkd.io.tle import Satellite, load_satellites
 
 START = "2026-03-19"  # epoch of the bundled 'active' catalogue
 STATIONS = ["Graz", "Xinglong", "Tenerife"]
@@ -84,7 +84,7 @@ def test_local_cluster_two_workers(leo60, reference):
 def test_scheduler_address_and_client(leo60, reference):
     from distributed import Client
 
-    from orbitqkd.scale import local_cluster
+    from orbitqkd.executors import local_cluster
 
     with local_cluster(2) as cluster:
         ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler=cluster.scheduler_address,
@@ -98,7 +98,7 @@ def test_scheduler_address_and_client(leo60, reference):
 
 def test_satellite_wire_round_trip():
     sats = load_satellites("active")[:50] + [Satellite.from_elements("SSO", "2026-03-19", 500.0)]
-    from orbitqkd.orbits import TimeBase, propagate_ecef
+    from orbitqkd.core.orbits import TimeBase, propagate_ecef
 
     base = TimeBase.for_span(pd.Timestamp(START, tz="UTC"), 86400.0)
     s = np.linspace(0, 86400, 30)
@@ -181,8 +181,8 @@ def test_any_sharding_gives_the_same_passes(shard_days, shard_satellites):
 
 
 def test_scenario_candidates_on_dask_equal_the_single_process():
-    from orbitqkd.pipeline import scenario_candidates
-    from orbitqkd.scenario import Scenario
+    from orbitqkd.chain import scenario_candidates
+    from orbitqkd.io.scenario import Scenario
 
     sc = Scenario.from_toml("europe-glonass").replace(days=1.0)
     one = scenario_candidates(sc)

@@ -5,11 +5,11 @@ import math
 import pandas as pd
 import pytest
 
-from orbitqkd.data import data_path
+from orbitqkd.io.data import data_path
 from orbitqkd.errors import InputError, OrbitQKDError, UnknownNameError
-from orbitqkd.pipeline import (relay_scenario, scenario_candidates, scenario_satellites,
+from orbitqkd.chain import (relay_scenario, scenario_candidates, scenario_satellites,
                                schedule_scenario)
-from orbitqkd.scenario import Scenario, bundled_scenarios
+from orbitqkd.io.scenario import Scenario, bundled_scenarios
 
 MICIUS = """
 [scenario]

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import make_pass, random_passes
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.schedule import ScheduleConfig, gantt_figure, rolling_horizon, schedule_passes
+from orbitqkd.network.schedule import ScheduleConfig, gantt_figure, rolling_horizon, schedule_passes
 
 
 def _feasible(df, subset, cfg):
@@ -138,7 +138,7 @@ def _feasible_fast(df, served, cfg):
 
 
 def test_gantt_figure(tmp_path):
-    from orbitqkd.outputs import save_figure
+    from orbitqkd.io.tables import save_figure
 
     res = schedule_passes(random_passes(2, 3, days=1, seed=1), ScheduleConfig())
     path = save_figure(gantt_figure(res), tmp_path / "g.png")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.stations import (GroundStation, bundled_stations, ecef_to_geodetic_altitude_km,
+from orbitqkd.io.stations import (GroundStation, bundled_stations, ecef_to_geodetic_altitude_km,
                                geodetic_to_ecef_km, get_station, get_stations, read_stations)
 
 REQUIRED = ["Xinglong", "Nanshan", "Delingha", "Lijiang", "Ali", "Graz", "Matera", "Tenerife",

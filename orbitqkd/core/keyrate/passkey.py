@@ -1,0 +1,460 @@
+"""Secret key per pass: from link-budget time series to detections, QBER and key.
+
+The budget is a DataFrame with one row per sample (columns ``time_utc``,
+``transmittance``, ``noise_rate_cps``, ``above_horizon``; attrs
+``repetition_rate_hz``, ``gate_width_ns``, ``sample_s``). All samples of a pass
+form one finite-key block; :func:`accumulate_blocks` pools several passes when
+one is too short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...errors import InputError, check_range
+from .bbm92 import bbm92_key_length, coincidence_error_gain, coincidence_gain
+from .decoy import error_gain, gain
+from .finite import decoy_key_length
+from .protocol import BBM92, DecoyBB84
+
+REQUIRED_COLUMNS = ("time_utc", "transmittance", "noise_rate_cps", "above_horizon")
+QBER_THRESHOLD = 0.11  # BB84 one-way limit with f = 1 (Shor-Preskill), for the zero reason
+
+ZERO_BELOW_HORIZON = "below horizon"
+ZERO_NO_DETECTIONS = "no detections"
+ZERO_QBER = "QBER above threshold"
+ZERO_SINGLE_PHOTON = "too few single-photon events for decoy bound"
+ZERO_FINITE = "block too short for finite key"
+
+
+@dataclass(frozen=True, slots=True)
+class PassKey:
+    """Secret key of one pass (or pooled block of passes).
+
+    Counts are expected numbers of events; ``secret_bits`` is the finite-key
+    length if the protocol asks for it, else the asymptotic one. ``zero_reason``
+    is empty when ``secret_bits > 0``. ``single_photon_bits`` is the decoy lower
+    bound s_X1 for decoy BB84, and the key-basis coincidences for BBM92 (every
+    coincidence is a pair event there). Intensities are NaN for BBM92.
+
+    Attributes
+    ----------
+    protocol : str
+        ``'decoy-bb84'`` or ``'bbm92'``.
+    start_utc, end_utc : pandas.Timestamp or None
+        First and last usable sample of the block.
+    n_passes : int
+        Passes pooled into the block.
+    duration_s : float
+        Usable time [s] (samples above the horizon with finite budget).
+    detections : float
+        Clicks (decoy BB84, all intensities and bases) or coincidences (BBM92) [counts].
+    sifted_bits : float
+        Detections with matching bases [bits].
+    qber : float
+        Key-basis bit error rate [fraction].
+    phase_error : float
+        Upper bound on the (single-photon) phase error rate used [fraction].
+    single_photon_bits : float
+        See above [bits].
+    asymptotic_secret_bits, finite_secret_bits, secret_bits : float
+        Key lengths [bits].
+    mu_s, mu_d, mu_v : float
+        Intensities used (optimised when asked) [photons/pulse].
+    p_s, p_d, p_x : float
+        Probabilities used (optimised when asked).
+    zero_reason : str
+        Why ``secret_bits`` is zero, else ``''``.
+    """
+
+    protocol: str
+    start_utc: pd.Timestamp | None
+    end_utc: pd.Timestamp | None
+    n_passes: int
+    duration_s: float
+    detections: float
+    sifted_bits: float
+    qber: float
+    phase_error: float
+    single_photon_bits: float
+    asymptotic_secret_bits: float
+    finite_secret_bits: float
+    secret_bits: float
+    mu_s: float
+    mu_d: float
+    mu_v: float
+    p_s: float
+    p_d: float
+    p_x: float
+    zero_reason: str
+
+
+# ---------------------------------------------------------------------------
+# Budget handling
+
+
+def _attr(df, name, override, default=None):
+    """Option, else ``df.attrs[name]``, else a column of that name, else ``default``."""
+    value = override if override is not None else df.attrs.get(name)
+    if value is None and name in df.columns and len(df):
+        value = float(df[name].iloc[0])
+    value = default if value is None else value
+    if value is None:
+        raise InputError(f"{name} is missing: give it as an option or in the budget attrs")
+    return float(check_range(name, float(value), 0.0, low_inclusive=False))
+
+
+def _check_columns(df: pd.DataFrame) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"budget = {type(df).__name__} is not a pandas DataFrame")
+    for col in REQUIRED_COLUMNS:
+        if col not in df.columns:
+            raise InputError(f"budget is missing column {col!r}; required: {', '.join(REQUIRED_COLUMNS)}")
+
+
+def _valid(df: pd.DataFrame, suffix: str = "") -> np.ndarray:
+    """Usable samples: above the horizon with finite transmittance and noise (range-checked)."""
+    eta = df["transmittance" + suffix].to_numpy(float)
+    noise = df["noise_rate_cps" + suffix].to_numpy(float)
+    ok = df["above_horizon" + suffix].to_numpy(bool) & np.isfinite(eta) & np.isfinite(noise)
+    if np.any(ok & ((eta < 0) | (eta > 1))):
+        bad = eta[ok & ((eta < 0) | (eta > 1))][0]
+        raise InputError(f"transmittance = {bad:g} is outside the range 0 <= transmittance <= 1")
+    if np.any(ok & (noise < 0)):
+        raise InputError(f"noise_rate_cps = {noise[ok & (noise < 0)][0]:g} is outside the range noise_rate_cps >= 0")
+    return ok
+
+
+def _cat(parts) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _times(frames) -> tuple:
+    times = pd.concat([f["time_utc"] for f in frames]) if frames else pd.Series([], dtype=object)
+    return (times.iloc[0], times.iloc[-1]) if len(times) else (None, None)
+
+
+@dataclass(frozen=True)
+class _Samples:
+    """Valid samples of a block: transmittance, vacuum yield per pulse, pulses per sample."""
+
+    eta: np.ndarray
+    y0: np.ndarray
+    pulses: np.ndarray
+    duration_s: float
+    start: object
+    end: object
+    n_passes: int
+
+
+def _decoy_samples(budgets, repetition_rate_hz=None, gate_width_ns=None, sample_s=None) -> _Samples:
+    eta, y0, pulses, used, dur = [], [], [], [], 0.0
+    for df in budgets:
+        _check_columns(df)
+        rep = _attr(df, "repetition_rate_hz", repetition_rate_hz)
+        gate_s = _attr(df, "gate_width_ns", gate_width_ns) * 1e-9
+        dt = _attr(df, "sample_s", sample_s, 1.0)
+        ok = _valid(df)
+        eta.append(df["transmittance"].to_numpy(float)[ok])
+        # Y0 = 1 - exp(-noise * gate): background + dark clicks per gate
+        y0.append(-np.expm1(-df["noise_rate_cps"].to_numpy(float)[ok] * gate_s))
+        pulses.append(np.full(ok.sum(), rep * dt))
+        dur += ok.sum() * dt
+        if ok.any():
+            used.append(df.loc[ok])
+    start, end = _times(used)
+    return _Samples(_cat(eta), _cat(y0), _cat(pulses), dur, start, end, len(budgets))
+
+
+# ---------------------------------------------------------------------------
+# Decoy BB84
+
+
+def _pass_sums(s: _Samples, mu, misalignment):
+    """Sum over samples of pulses x gain and pulses x error gain, for each mu in a 1-D grid."""
+    mu = np.atleast_1d(np.asarray(mu, dtype=float))[:, None]
+    q = gain(mu, s.eta, s.y0) @ s.pulses
+    e = error_gain(mu, s.eta, s.y0, misalignment) @ s.pulses
+    return q, e
+
+
+def _grid_key(s: _Samples, proto: DecoyBB84, mu1, mu2, p1, p2, px, finite):
+    """Key length on the outer product of 1-D grids (axes mu1, mu2, p1, p2, px)."""
+    shape = (-1, 1, 1, 1, 1)
+    q1, e1 = (a.reshape(shape) for a in _pass_sums(s, mu1, proto.misalignment))
+    q2, e2 = (a.reshape((1, -1, 1, 1, 1)) for a in _pass_sums(s, mu2, proto.misalignment))
+    q3, e3 = _pass_sums(s, proto.mu_v, proto.misalignment)
+    m1 = np.reshape(mu1, shape)
+    m2 = np.reshape(mu2, (1, -1, 1, 1, 1))
+    pp1 = np.reshape(p1, (1, 1, -1, 1, 1))
+    pp2 = np.reshape(p2, (1, 1, 1, -1, 1))
+    pp3 = 1.0 - pp1 - pp2
+    x2 = np.reshape(px, (1, 1, 1, 1, -1)) ** 2
+    z2 = (1.0 - np.sqrt(x2)) ** 2
+    mu, p = (m1, m2, proto.mu_v), (pp1, pp2, pp3)
+    nq = (pp1 * q1, pp2 * q2, pp3 * q3[0])
+    ne = (pp1 * e1, pp2 * e2, pp3 * e3[0])
+    kw = dict(f_ec=proto.f_ec, finite=finite)
+    if proto.both_bases:
+        kw.update(eps_sec=proto.eps_sec / 2, eps_cor=proto.eps_cor / 2)
+    else:
+        kw.update(eps_sec=proto.eps_sec, eps_cor=proto.eps_cor)
+    nx, mx = [x2 * c for c in nq], [x2 * c for c in ne]
+    nz, mz = [z2 * c for c in nq], [z2 * c for c in ne]
+    bx = decoy_key_length(nx, mx, nz, mz, mu, p, **kw)
+    key = bx.key_bits
+    if proto.both_bases:
+        key = key + decoy_key_length(nz, mz, nx, mx, mu, p, **kw).key_bits
+    allowed = (m2 < m1 - proto.mu_v) & (pp3 > 1e-3) & (m2 > proto.mu_v)
+    detections = sum(pk * qk for pk, qk in zip(p, (q1, q2, q3[0])))
+    return np.where(allowed, key, -1.0), bx, detections, x2 + z2
+
+
+# Search box of the optimiser: mu_s, mu_d, p_s, p_d, p_x
+_BOUNDS = ((0.05, 1.5), (0.005, 0.6), (0.2, 0.95), (0.02, 0.6), (0.5, 0.98))
+_COARSE = (12, 10, 7, 6, 6)
+_REFINE_POINTS, _REFINE_ROUNDS = 5, 4
+
+
+def optimise_decoy(s: _Samples, proto: DecoyBB84, finite: bool | None = None):
+    """Intensities and probabilities maximising the key of one block.
+
+    A coarse grid over (mu_s, mu_d, p_s, p_d, p_x) evaluated in one vectorised
+    call of the closed-form bound, then a few zoom rounds of 5^5 points around
+    the best point (each halving the step). Returns the best protocol.
+    """
+    finite = proto.finite if finite is None else finite
+    grids = [np.linspace(lo, hi, n) for (lo, hi), n in zip(_BOUNDS, _COARSE)]
+    grids[1] = np.geomspace(*_BOUNDS[1], _COARSE[1])
+    best = None
+    for _ in range(_REFINE_ROUNDS + 1):
+        key = _grid_key(s, proto, *grids, finite)[0]
+        idx = np.unravel_index(np.argmax(key), key.shape)
+        best = [g[i] for g, i in zip(grids, idx)]
+        steps = [np.diff(g).max() if len(g) > 1 else 0.0 for g in grids]
+        grids = [np.clip(np.linspace(b - st, b + st, _REFINE_POINTS), lo, hi)
+                 for b, st, (lo, hi) in zip(best, steps, _BOUNDS)]
+    if key.max() <= 0:
+        return proto
+    mu_s, mu_d, p_s, p_d, p_x = (float(v) for v in best)
+    return replace(proto, mu_s=mu_s, mu_d=mu_d, p_s=p_s, p_d=p_d, p_x=p_x)
+
+
+def _zero_reason(secret, asym, qber, detections, finite, n_samples):
+    if n_samples == 0:
+        return ZERO_BELOW_HORIZON
+    if not detections > 0.5:
+        return ZERO_NO_DETECTIONS
+    if secret > 0:
+        return ""
+    if asym <= 0:
+        return ZERO_QBER if qber > QBER_THRESHOLD else ZERO_SINGLE_PHOTON
+    return ZERO_FINITE if finite else ZERO_SINGLE_PHOTON
+
+
+def _decoy_key(s: _Samples, proto: DecoyBB84) -> PassKey:
+    if proto.optimise and len(s.eta):
+        proto = optimise_decoy(s, proto)
+    args = ([proto.mu_s], [proto.mu_d], [proto.p_s], [proto.p_d], [proto.p_x])
+    fin, bx, det, sift = _grid_key(s, proto, *args, finite=True)
+    asym, bxa, _, _ = _grid_key(s, proto, *args, finite=False)
+    fin, asym, det, sift = (float(np.ravel(a)[0]) for a in (fin, asym, det, sift))
+    fin, asym = max(fin, 0.0), max(asym, 0.0)
+    secret = fin if proto.finite else asym
+    qber = float(np.ravel(bx.qber)[0]) if det > 0 else float("nan")
+    single = float(np.ravel(bx.single_photon_events if proto.finite else bxa.single_photon_events)[0])
+    phase = float(np.ravel(bx.phase_error if proto.finite else bxa.phase_error)[0])
+    reason = _zero_reason(secret, asym, qber, det, proto.finite, len(s.eta))
+    return PassKey("decoy-bb84", s.start, s.end, s.n_passes, s.duration_s, det, det * sift,
+                   qber, phase, single, asym, fin, secret, proto.mu_s, proto.mu_d, proto.mu_v,
+                   proto.p_s, proto.p_d, proto.p_x, reason)
+
+
+# ---------------------------------------------------------------------------
+# BBM92 dual downlink
+
+
+def _pair_samples(pairs, sample_s=None):
+    """Aligned valid samples of both arms: (eta_a, eta_b, noise_a, noise_b, dt, start, end, dur)."""
+    cols = ("transmittance", "noise_rate_cps", "above_horizon")
+    ea, eb, na, nb, dts, used, dur = [], [], [], [], [], [], 0.0
+    for a, b in pairs:
+        _check_columns(a)
+        _check_columns(b)
+        dt = _attr(a, "sample_s", sample_s, 1.0)
+        m = pd.merge(a[["time_utc", *cols]], b[["time_utc", *cols]], on="time_utc", suffixes=("_a", "_b"))
+        ok = _valid(m, "_a") & _valid(m, "_b")
+        ea.append(m["transmittance_a"].to_numpy(float)[ok])
+        eb.append(m["transmittance_b"].to_numpy(float)[ok])
+        na.append(m["noise_rate_cps_a"].to_numpy(float)[ok])
+        nb.append(m["noise_rate_cps_b"].to_numpy(float)[ok])
+        dts.append(np.full(ok.sum(), dt))
+        dur += ok.sum() * dt
+        if ok.any():
+            used.append(m.loc[ok])
+    start, end = _times(used)
+    return _cat(ea), _cat(eb), _cat(na), _cat(nb), _cat(dts), start, end, dur
+
+
+def _bbm92_key(pairs, proto: BBM92, sample_s=None) -> PassKey:
+    ea, eb, na, nb, dt, start, end, dur = _pair_samples(pairs, sample_s)
+    tau = proto.coincidence_window_ns * 1e-9
+    lam = proto.pair_rate_hz * tau / 2.0  # [1] lambda = half the mean pairs per window
+    windows = dt / tau
+    y0a, y0b = -np.expm1(-na * tau), -np.expm1(-nb * tau)
+    coinc = float(coincidence_gain(lam, ea, eb, y0a, y0b) @ windows)
+    errors = float(coincidence_error_gain(lam, ea, eb, y0a, y0b, proto.misalignment) @ windows)
+    qber = errors / coinc if coinc > 0 else float("nan")
+    nx, nz = proto.p_x**2 * coinc, (1.0 - proto.p_x) ** 2 * coinc
+    keys = {}
+    for finite in (True, False):
+        eps = 2.0 if proto.both_bases else 1.0
+        kw = dict(eps_sec=proto.eps_sec / eps, eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec, finite=finite)
+        k, phi = bbm92_key_length(nx, qber, nz, qber, **kw)
+        if proto.both_bases:
+            k = k + bbm92_key_length(nz, qber, nx, qber, **kw)[0]
+        keys[finite] = (float(k), float(phi))
+    fin, asym = keys[True][0], keys[False][0]
+    secret = fin if proto.finite else asym
+    phase = keys[proto.finite][1]
+    reason = _zero_reason(secret, asym, qber, coinc, proto.finite, len(ea))
+    if reason == ZERO_SINGLE_PHOTON:
+        reason = ZERO_QBER
+    nan = float("nan")
+    return PassKey("bbm92", start, end, len(pairs), dur, coinc, coinc * (proto.p_x**2 + (1 - proto.p_x) ** 2),
+                   qber, phase, nx, asym, fin, secret, nan, nan, nan, nan, nan, proto.p_x, reason)
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+def pass_key(budget: pd.DataFrame, protocol: DecoyBB84 | None = None, *,
+             repetition_rate_hz: float | None = None, gate_width_ns: float | None = None,
+             sample_s: float | None = None) -> PassKey:
+    """Secret key of one pass of decoy-state BB84 from its link-budget time series.
+
+    Parameters
+    ----------
+    budget : pandas.DataFrame
+        Link budget, one row per sample; columns ``time_utc``, ``transmittance``
+        [linear, source to click], ``noise_rate_cps`` [counts/s, all detectors],
+        ``above_horizon`` [bool]. NaN or below-horizon samples are skipped.
+    protocol : DecoyBB84, optional
+        Protocol parameters (default :class:`DecoyBB84`).
+    repetition_rate_hz, gate_width_ns, sample_s : float, optional
+        Override ``budget.attrs`` (source rate [Hz], detector gate [ns], sample step [s]).
+
+    Returns
+    -------
+    PassKey
+        Detections, sifted bits, QBER, phase-error bound, finite and asymptotic
+        key [bits] and, when the key is zero, why.
+
+    Notes
+    -----
+    Per sample, pulses = repetition_rate_hz x sample_s, vacuum yield
+    Y0 = 1 - exp(-noise_rate_cps x gate), gains from
+    :func:`orbitqkd.core.keyrate.decoy.gain`; all samples of the pass form one block
+    for :func:`orbitqkd.core.keyrate.finite.decoy_key_length`.
+    """
+    protocol = DecoyBB84() if protocol is None else protocol
+    if not isinstance(protocol, DecoyBB84):
+        raise InputError(f"protocol = {type(protocol).__name__} is not DecoyBB84; use dual_downlink_key for BBM92")
+    return _decoy_key(_decoy_samples([budget], repetition_rate_hz, gate_width_ns, sample_s), protocol)
+
+
+def dual_downlink_key(budget_a: pd.DataFrame, budget_b: pd.DataFrame, protocol: BBM92 | None = None,
+                      *, sample_s: float | None = None) -> PassKey:
+    """Secret key of one entanglement-based BBM92 dual-downlink pass.
+
+    Parameters
+    ----------
+    budget_a, budget_b : pandas.DataFrame
+        Link budgets from the satellite source to station A and to station B on
+        the same time grid (rows are matched on ``time_utc``); a sample counts
+        only when both stations see the satellite.
+    protocol : BBM92, optional
+        Source and protocol parameters (default :class:`BBM92`).
+    sample_s : float, optional
+        Sample step [s], overriding ``budget_a.attrs['sample_s']`` (default 1 s).
+
+    Returns
+    -------
+    PassKey
+        ``detections`` are coincidences (true + accidental), ``qber`` includes
+        accidentals from multi-pair emission and background in the window.
+    """
+    protocol = BBM92() if protocol is None else protocol
+    if not isinstance(protocol, BBM92):
+        raise InputError(f"protocol = {type(protocol).__name__} is not BBM92; use pass_key for decoy BB84")
+    return _bbm92_key([(budget_a, budget_b)], protocol, sample_s)
+
+
+def block_key(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options) -> PassKey:
+    """Secret key of several passes pooled into one finite-key block.
+
+    ``budgets`` is a list of DataFrames for :class:`DecoyBB84`, or of
+    ``(budget_a, budget_b)`` pairs for :class:`BBM92`; ``options`` as in
+    :func:`pass_key` / :func:`dual_downlink_key`.
+    """
+    if isinstance(protocol, BBM92):
+        return _bbm92_key(list(budgets), protocol, options.get("sample_s"))
+    return _decoy_key(_decoy_samples(list(budgets), **options), protocol)
+
+
+def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options) -> list[PassKey]:
+    """Pool consecutive passes into blocks until each block gives a positive finite key.
+
+    Passes are added in order to the open block; the block is closed as soon as
+    its finite key is positive. A trailing block that never reaches a positive
+    key is returned too, with ``zero_reason`` explaining why.
+
+    Parameters
+    ----------
+    budgets : sequence
+        Pass budgets in time order (DataFrames, or pairs of DataFrames for BBM92).
+    protocol : DecoyBB84 or BBM92
+        With ``finite=False`` every pass forms its own block.
+    **options
+        As in :func:`pass_key` (``repetition_rate_hz``, ``gate_width_ns``, ``sample_s``).
+
+    Returns
+    -------
+    list of PassKey
+        One per block; ``n_passes`` tells how many passes were pooled.
+    """
+    blocks, current = [], []
+    for b in budgets:
+        current.append(b)
+        result = block_key(current, protocol, **options)
+        if result.secret_bits > 0:
+            blocks.append(result)
+            current = []
+    if current:
+        blocks.append(block_key(current, protocol, **options))
+    return blocks
+
+
+def pass_table(results: Sequence[PassKey]) -> pd.DataFrame:
+    """One row per pass or block, units in the column names."""
+    rows = []
+    for r in results:
+        d = asdict(r)
+        rows.append({
+            "protocol": d["protocol"], "start_utc": d["start_utc"], "end_utc": d["end_utc"],
+            "n_passes": d["n_passes"], "duration_s": d["duration_s"],
+            "detections": d["detections"], "sifted_bits": d["sifted_bits"],
+            "qber_percent": 100.0 * d["qber"], "phase_error_percent": 100.0 * d["phase_error"],
+            "single_photon_bits": d["single_photon_bits"],
+            "asymptotic_secret_bits": d["asymptotic_secret_bits"],
+            "finite_secret_bits": d["finite_secret_bits"], "secret_bits": d["secret_bits"],
+            "secret_rate_bps": d["secret_bits"] / d["duration_s"] if d["duration_s"] else 0.0,
+            "mu_s": d["mu_s"], "mu_d": d["mu_d"], "mu_v": d["mu_v"],
+            "p_s": d["p_s"], "p_d": d["p_d"], "p_x": d["p_x"], "zero_reason": d["zero_reason"],
+        })
+    return pd.DataFrame(rows)

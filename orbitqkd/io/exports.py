@@ -1,0 +1,323 @@
+"""Exports of passes for mission-planning tools: CZML, DTN contact plans, JSON schedules.
+
+* :func:`passes_to_czml` writes a CZML document (Cesium's JSON scene format)
+  that animates the satellites, the ground stations and a line of sight for
+  every pass, so a pass table can be checked by eye in any Cesium viewer.
+* :func:`contact_plan` turns passes into the contact/range rows of a Delay
+  Tolerant Networking contact plan, as ION's ``ionrc`` files hold them
+  (``a contact`` and ``a range`` commands); :func:`ion_contact_plan` prints
+  them in that syntax.
+* :func:`schedule_json` gives a JSON-ready list of passes with ISO 8601 times.
+
+References
+----------
+.. [1] Cesium, "CZML Guide" and "CZML Structure",
+   https://github.com/AnalyticalGraphicsInc/czml-writer/wiki/CZML-Guide
+   (packets, ``availability`` intervals, sampled ``position`` with ``epoch``,
+   ``referenceFrame`` FIXED, ``references`` ``"id#property"``).
+.. [2] S. Burleigh, "Interplanetary Overlay Network (ION) Design and Operation",
+   JPL D-48259, and the ``ionrc(5)`` manual page: ``a contact <start> <stop>
+   <from> <to> <rate bytes/s>``, ``a range <start> <stop> <from> <to> <owlt s>``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, check_range
+from ..core.orbits import TimeBase, propagate_ecef
+from .tables import _jsonable, write_json
+from .stations import get_stations
+
+#: Speed of light in vacuum [km/s] (SI definition, CGPM 1983)
+C_KM_S = 299_792.458
+
+CONTACT_PLAN_COLUMNS = ["start_utc", "end_utc", "from_node", "to_node", "rate_bps",
+                        "range_km", "owlt_s"]
+_NEEDED = ("satellite", "norad_id", "station", "rise_utc", "set_utc")
+_TIME_COLUMNS = ("rise_utc", "culmination_utc", "set_utc")
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    """ISO 8601 UTC with a trailing Z, to the microsecond when needed (CZML wants Z)."""
+    ts = pd.Timestamp(ts).tz_convert("UTC").tz_localize(None)
+    text = ts.isoformat(timespec="microseconds" if ts.microsecond else "seconds")
+    return text + "Z"
+
+
+def normalise_passes(passes_df: pd.DataFrame, source: str = "passes") -> pd.DataFrame:
+    """Check a pass table has the columns exports need and make its times tz-aware UTC.
+
+    Accepts what :func:`orbitqkd.core.events.find_passes` returns or what
+    ``orbitqkd passes -o FILE.csv`` wrote (times as ISO strings).
+    """
+    missing = [c for c in _NEEDED if c not in passes_df.columns]
+    if missing:
+        raise InputError(f"{source} lacks the columns {', '.join(missing)}; "
+                         f"expected a table written by 'orbitqkd passes'")
+    df = passes_df.copy()
+    for col in _TIME_COLUMNS:
+        if col in df:
+            try:
+                df[col] = pd.to_datetime(df[col], utc=True)
+            except (ValueError, TypeError):
+                raise InputError(f"{source}: column {col} holds values that are not UTC times") from None
+    bad = df["set_utc"] < df["rise_utc"]
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{source} row {i}: set_utc {df['set_utc'].iloc[i]} is before rise_utc")
+    return df.reset_index(drop=True)
+
+
+def read_passes(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a pass table written by ``orbitqkd passes`` (CSV, JSON or Parquet)."""
+    from pathlib import Path
+
+    from .tables import read_table
+
+    df = read_table(path, "passes")
+    return normalise_passes(df, f"passes = '{Path(path).name}'")
+
+
+# --- CZML -------------------------------------------------------------------
+
+def _satellite_id(norad_id) -> str:
+    return f"satellite/{int(norad_id)}"
+
+
+def _station_id(name: str) -> str:
+    return f"station/{name}"
+
+
+def passes_to_czml(passes_df: pd.DataFrame, satellites, stations=None, step_s: float = 30.0,
+                   name: str = "orbitqkd passes") -> list[dict]:
+    """A CZML document showing satellites, stations and the line of sight of every pass.
+
+    Parameters
+    ----------
+    passes_df : DataFrame
+        Passes as :func:`~orbitqkd.core.events.find_passes` returns them (or as read
+        back from its CSV/Parquet output).
+    satellites : list of Satellite, Satellite, or str
+        The satellites of the passes (matched by NORAD id), or a bundled set /
+        TLE file to load them from.
+    stations : list of GroundStation or names, optional
+        The stations of the passes (matched by name); default: look up the
+        ``station`` names of the table in the bundled catalogue.
+    step_s : float
+        Spacing of the position samples [s] (Lagrange degree-5 interpolation in
+        the viewer; 30 s keeps LEO within metres).
+    name : str
+        Name of the document.
+
+    Returns
+    -------
+    list of dict
+        Packets, the ``"document"`` packet first ([1], CZML Structure):
+
+        * ``document``: ``version`` "1.0" and a ``clock`` over the passes'
+          span (first rise to last set);
+        * one ``satellite/<norad_id>`` packet with a sampled ``position``:
+          ``epoch`` (ISO 8601) and ``cartesian`` ``[t, x, y, z, ...]``,
+          ``t`` in seconds after the epoch and x, y, z in metres in the
+          ``FIXED`` (Earth-fixed) frame, from :func:`orbitqkd.core.orbits.propagate_ecef`;
+        * one ``station/<name>`` packet at ``cartographicDegrees``
+          ``[longitude, latitude, height_m]``;
+        * one ``pass/<norad_id>/<station>/<rise>`` packet per pass, a polyline
+          from satellite to station whose ``positions.references`` are the two
+          objects' positions and whose ``availability`` is ``rise/set``.
+    """
+    from ..core.events import _as_satellites
+
+    df = normalise_passes(passes_df)
+    check_range("step_s", step_s, 0.1, 3600.0)
+    if len(df) == 0:
+        raise InputError("passes hold no rows; nothing to export to CZML")
+    t0, t1 = df["rise_utc"].min(), df["set_utc"].max()
+    sats = {s.norad_id: s for s in _as_satellites(satellites, near=t0 + (t1 - t0) / 2)}
+    wanted = pd.unique(df["norad_id"].astype(np.int64))
+    missing = [int(n) for n in wanted if int(n) not in sats]
+    if missing:
+        raise InputError(f"satellites lack NORAD ids {', '.join(map(str, missing[:10]))} "
+                         f"that the passes hold")
+    names = list(pd.unique(df["station"]))
+    if stations is None:
+        stas = get_stations(names)
+    else:
+        by_name = {s.name: s for s in get_stations(stations)}
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            raise InputError(f"stations lack {', '.join(unknown)} that the passes hold")
+        stas = [by_name[n] for n in names]
+
+    span_s = (t1 - t0).total_seconds()
+    seconds = np.arange(0.0, span_s, float(step_s))
+    seconds = np.append(seconds, span_s) if span_s > 0 else np.array([0.0])
+    order = [sats[int(n)] for n in wanted]
+    r_km, _ = propagate_ecef([s.satrec for s in order], TimeBase.for_span(t0, span_s), seconds)
+    interval = f"{_iso(t0)}/{_iso(t1)}"
+    doc: list[dict] = [{
+        "id": "document",
+        "name": name,
+        "version": "1.0",
+        "clock": {"interval": interval, "currentTime": _iso(t0), "multiplier": 60,
+                  "range": "LOOP_STOP", "step": "SYSTEM_CLOCK_MULTIPLIER"},
+    }]
+    for sat, r in zip(order, r_km):
+        ok = np.isfinite(r).all(axis=1)
+        samples = np.column_stack([seconds[ok], r[ok] * 1000.0]).ravel()
+        doc.append({
+            "id": _satellite_id(sat.norad_id),
+            "name": sat.name,
+            "availability": interval,
+            "position": {
+                "epoch": _iso(t0),
+                "referenceFrame": "FIXED",
+                "interpolationAlgorithm": "LAGRANGE",
+                "interpolationDegree": 5,
+                "cartesian": [round(float(x), 3) for x in samples],
+            },
+            "point": {"pixelSize": 6, "color": {"rgba": [255, 210, 0, 255]}},
+            "label": {"text": sat.name, "font": "11pt sans-serif", "pixelOffset": {"cartesian2": [8, 0]},
+                      "horizontalOrigin": "LEFT"},
+            "path": {"leadTime": 0, "trailTime": 600, "width": 1,
+                     "material": {"solidColor": {"color": {"rgba": [255, 210, 0, 128]}}}},
+        })
+    for sta in stas:
+        doc.append({
+            "id": _station_id(sta.name),
+            "name": sta.full_name or sta.name,
+            "position": {"cartographicDegrees": [float(sta.longitude_deg), float(sta.latitude_deg),
+                                                 float(sta.altitude_m)]},
+            "point": {"pixelSize": 8, "color": {"rgba": [0, 200, 255, 255]}},
+            "label": {"text": sta.name, "font": "11pt sans-serif", "pixelOffset": {"cartesian2": [8, 0]},
+                      "horizontalOrigin": "LEFT"},
+        })
+    seen: set[str] = set()
+    for row in df.itertuples(index=False):
+        pid = f"pass/{int(row.norad_id)}/{row.station}/{_iso(row.rise_utc)}"
+        while pid in seen:  # two passes cannot rise together, but keep ids unique regardless
+            pid += "+"
+        seen.add(pid)
+        doc.append({
+            "id": pid,
+            "name": f"{row.satellite} over {row.station}",
+            "availability": f"{_iso(row.rise_utc)}/{_iso(row.set_utc)}",
+            "polyline": {
+                "positions": {"references": [f"{_satellite_id(row.norad_id)}#position",
+                                             f"{_station_id(row.station)}#position"]},
+                "width": 2,
+                "arcType": "NONE",
+                "material": {"solidColor": {"color": {"rgba": [120, 255, 120, 255]}}},
+            },
+        })
+    return doc
+
+
+def write_czml(doc: list[dict], path: str | os.PathLike):
+    """Write a CZML document atomically (via :func:`orbitqkd.io.tables.write_json`)."""
+    if not doc or doc[0].get("id") != "document":
+        raise InputError("CZML document must start with the 'document' packet")
+    return write_json(doc, path)
+
+
+# --- contact plans and schedules ---------------------------------------------
+
+def contact_plan(passes_df: pd.DataFrame) -> pd.DataFrame:
+    """Contacts of a DTN contact plan, one per pass (satellite to station).
+
+    Parameters
+    ----------
+    passes_df : DataFrame
+        Passes; an optional ``key_rate_bps`` column [bit/s] or ``key_bits``
+        column [bit] (divided by ``duration_s``) gives the contact's rate.
+
+    Returns
+    -------
+    DataFrame
+        :data:`CONTACT_PLAN_COLUMNS`: ``start_utc``/``end_utc`` (rise, set),
+        ``from_node`` (satellite name), ``to_node`` (station), ``rate_bps``
+        [bit/s] (NaN without a rate column), ``range_km`` (the pass's
+        ``min_range_km``, NaN if absent) and ``owlt_s``, the one-way light time
+        range / c [s]. ION's contact rate is in bytes/s and its range in whole
+        light seconds; :func:`ion_contact_plan` converts.
+    """
+    df = normalise_passes(passes_df)
+    duration = (df["set_utc"] - df["rise_utc"]).dt.total_seconds()
+    if "key_rate_bps" in df:
+        rate = df["key_rate_bps"].astype(float)
+    elif "key_bits" in df:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rate = (df["key_bits"].astype(float) / duration.where(duration > 0)).astype(float)
+    else:
+        rate = pd.Series(np.nan, index=df.index)
+    rng = df["min_range_km"].astype(float) if "min_range_km" in df else pd.Series(np.nan, index=df.index)
+    return pd.DataFrame({
+        "start_utc": df["rise_utc"],
+        "end_utc": df["set_utc"],
+        "from_node": df["satellite"].astype(str),
+        "to_node": df["station"].astype(str),
+        "rate_bps": rate.to_numpy(),
+        "range_km": rng.to_numpy(),
+        "owlt_s": rng.to_numpy() / C_KM_S,
+    }, columns=CONTACT_PLAN_COLUMNS)
+
+
+def ion_contact_plan(plan: pd.DataFrame, node_numbers: dict[str, int]) -> str:
+    """ION ``ionrc`` commands for a :func:`contact_plan` ([2]).
+
+    Each contact becomes ``a contact +start +stop from to rate`` and ``a range
+    +start +stop from to owlt``; times are seconds after the plan's first
+    start, the rate bytes/s (``rate_bps / 8``, 0 when unknown) and the one-way
+    light time rounded up to whole seconds. ``node_numbers`` maps node names
+    (satellites and stations) to ION node numbers.
+
+    >>> plan = pd.DataFrame({"start_utc": pd.to_datetime(["2016-12-19T10:00Z"]),
+    ...     "end_utc": pd.to_datetime(["2016-12-19T10:05Z"]), "from_node": ["MICIUS"],
+    ...     "to_node": ["Graz"], "rate_bps": [8000.0], "range_km": [600.0], "owlt_s": [0.002]})
+    >>> print(ion_contact_plan(plan, {"MICIUS": 1, "Graz": 2}))
+    a contact +0 +300 1 2 1000
+    a range +0 +300 1 2 1
+    """
+    unknown = sorted((set(plan["from_node"]) | set(plan["to_node"])) - set(node_numbers))
+    if unknown:
+        raise InputError(f"node_numbers lack {', '.join(unknown)}")
+    if len(plan) == 0:
+        return ""
+    t0 = plan["start_utc"].min()
+    lines = []
+    for row in plan.itertuples(index=False):
+        a = int(round((row.start_utc - t0).total_seconds()))
+        b = int(round((row.end_utc - t0).total_seconds()))
+        f, t = node_numbers[row.from_node], node_numbers[row.to_node]
+        rate = 0 if not np.isfinite(row.rate_bps) else int(round(row.rate_bps / 8.0))
+        owlt = 1 if not np.isfinite(row.owlt_s) else max(1, int(np.ceil(row.owlt_s)))
+        lines.append(f"a contact +{a} +{b} {f} {t} {rate}")
+        lines.append(f"a range +{a} +{b} {f} {t} {owlt}")
+    return "\n".join(lines)
+
+
+def schedule_json(passes_df: pd.DataFrame) -> list[dict]:
+    """Passes as a JSON-ready list of dicts: times ISO 8601 UTC, NaN as None.
+
+    >>> p = pd.DataFrame({"satellite": ["MICIUS"], "norad_id": [41731], "station": ["Graz"],
+    ...     "rise_utc": ["2016-12-19T10:07:22Z"], "set_utc": ["2016-12-19T10:13:14Z"]})
+    >>> schedule_json(p)[0]["rise_utc"]
+    '2016-12-19T10:07:22Z'
+    """
+    df = normalise_passes(passes_df)
+    out = []
+    for rec in df.to_dict("records"):
+        row = {}
+        for key, value in rec.items():
+            if isinstance(value, pd.Timestamp):
+                row[key] = _iso(value)
+            elif isinstance(value, float) and not np.isfinite(value):
+                row[key] = None
+            else:
+                row[key] = _jsonable(value)
+        out.append(row)
+    return out
