@@ -1,5 +1,27 @@
-"""orbitqkd: satellite QKD pass scheduling and link-budget engine."""
+"""orbitqkd: satellite QKD pass scheduling and link-budget engine.
 
+The public API: the objects (:mod:`orbitqkd.model`), the chain from element
+sets to key, schedules and relays (:mod:`orbitqkd.chain`, which resolves names
+once), the network optimisers and the readers and writers of :mod:`orbitqkd.io`.
+"""
+
+from .chain import (
+    candidate_passes,
+    dual_downlink_passes,
+    find_passes,
+    forecast_scenario,
+    keyed_passes,
+    link_budget,
+    pass_budgets,
+    pass_keys,
+    pass_track,
+    relay_scenario,
+    scenario_candidates,
+    schedule_scenario,
+)
+from .core.budget import BUDGET_COLUMNS, LOSS_COLUMNS, LinkBudget
+from .core.events import PASS_COLUMNS, TRACK_COLUMNS, Track, pass_tracks
+from .core.keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
 from .errors import (
     DataFileError,
     InputError,
@@ -9,96 +31,43 @@ from .errors import (
     TLEFormatError,
     UnknownNameError,
 )
-
-from .core.budget import (
-    BUDGET_COLUMNS,
-    Link,
-    Receiver,
-    Transmitter,
-    link_budget,
-    link_preset,
-    link_presets,
-)
-from .io.climate import cloud_free_probability
-from .io.exports import contact_plan, passes_to_czml, schedule_json, write_czml
-from .network.forecast import forecast_key, forecast_scenario, with_cloud_probability, write_forecast
-from .core.keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
-from .core.events import PASS_COLUMNS, TRACK_COLUMNS, find_passes, pass_track, pass_tracks
-from .chain import (
-    candidate_passes,
-    pass_budgets,
-    pass_keys,
-    relay_scenario,
-    scenario_candidates,
-    schedule_scenario,
-)
-from .network.relay import Demand, FibreLink, relay_flow
-from .io.scenario import SatelliteSpec, Scenario, bundled_scenarios
 from .executors import find_passes_dask
+from .io.climate import cloud_free_probability, with_cloud_probability
+from .io.exports import contact_plan, passes_to_czml, schedule_json, write_czml
+from .io.report import write_forecast
+from .io.scenario import SatelliteSpec, Scenario, bundled_scenarios
+from .io.stations import bundled_stations, get_station, get_stations, read_stations
+from .io.tle import load_satellites
+from .model import (
+    Demand,
+    FibreLink,
+    GroundStation,
+    Link,
+    PassTable,
+    Receiver,
+    Satellite,
+    Transmitter,
+    walker_delta,
+)
+from .network.forecast import forecast_key
+from .network.relay import relay_flow
 from .network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
-from .io.stations import GroundStation, bundled_stations, get_station, get_stations, read_stations
-from .io.tle import Satellite, load_satellites, walker_delta
+from .presets import link_preset, link_presets
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BBM92",
-    "DecoyBB84",
-    "Demand",
-    "FibreLink",
-    "PassKey",
-    "ScheduleConfig",
-    "accumulate_blocks",
-    "candidate_passes",
-    "cloud_free_probability",
-    "contact_plan",
-    "dual_downlink_key",
-    "find_passes_dask",
-    "forecast_key",
-    "forecast_scenario",
-    "SatelliteSpec",
-    "Scenario",
-    "bundled_scenarios",
-    "relay_scenario",
-    "scenario_candidates",
-    "schedule_scenario",
-    "pass_budgets",
-    "pass_key",
-    "pass_keys",
-    "passes_to_czml",
-    "relay_flow",
-    "rolling_horizon",
-    "schedule_json",
-    "schedule_passes",
-    "with_cloud_probability",
-    "write_czml",
-    "write_forecast",
-    "BUDGET_COLUMNS",
-    "Link",
-    "Receiver",
-    "Transmitter",
-    "link_budget",
-    "link_preset",
-    "link_presets",
-    "GroundStation",
-    "PASS_COLUMNS",
-    "Satellite",
-    "TRACK_COLUMNS",
-    "bundled_stations",
-    "find_passes",
-    "get_station",
-    "get_stations",
-    "load_satellites",
-    "pass_track",
-    "pass_tracks",
-    "read_stations",
-    "walker_delta",
-    "DataFileError",
-    "InputError",
-    "OrbitQKDError",
-    "OrbitQKDWarning",
-    "StaleElementsWarning",
-    "TLEFormatError",
-    "UnknownNameError",
-    "__version__",
+    "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "FibreLink",
+    "GroundStation", "InputError", "LOSS_COLUMNS", "Link", "LinkBudget", "OrbitQKDError",
+    "OrbitQKDWarning", "PASS_COLUMNS", "PassKey", "PassTable", "Receiver", "Satellite",
+    "SatelliteSpec", "Scenario", "ScheduleConfig", "StaleElementsWarning", "TLEFormatError",
+    "TRACK_COLUMNS", "Track", "Transmitter", "UnknownNameError", "__version__",
+    "accumulate_blocks", "bundled_scenarios", "bundled_stations", "candidate_passes",
+    "cloud_free_probability", "contact_plan", "dual_downlink_key", "dual_downlink_passes",
+    "find_passes", "find_passes_dask", "forecast_key", "forecast_scenario", "get_station",
+    "get_stations", "keyed_passes", "link_budget", "link_preset", "link_presets",
+    "load_satellites", "pass_budgets", "pass_key", "pass_keys", "pass_track", "pass_tracks",
+    "passes_to_czml", "read_stations", "relay_flow", "relay_scenario", "rolling_horizon",
+    "scenario_candidates", "schedule_json", "schedule_passes", "schedule_scenario",
+    "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
 ]

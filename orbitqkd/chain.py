@@ -1,129 +1,183 @@
-"""The whole chain for many passes: geometry -> link budget -> secret key.
+"""The one chain: passes -> tracks -> link budget -> secret key -> schedule -> relay.
 
-:func:`pass_budgets` samples every pass of a :func:`~orbitqkd.core.events.find_passes`
-table (one SGP4 call per satellite, :func:`~orbitqkd.core.events.pass_tracks`) and
-runs the vectorised :func:`~orbitqkd.core.budget.link_budget` once per (satellite,
-station) group, so a year of passes costs seconds, not a loop over samples.
+This is the library's edge. Its functions accept names (bundled element sets,
+TLE/OMM files, catalogue stations, link presets) and resolve them into
+:class:`~orbitqkd.model.Satellite`, :class:`~orbitqkd.model.GroundStation`
+and :class:`~orbitqkd.model.Link` objects once; every step below takes the
+objects, and every table carries the objects it was computed for
+(:class:`~orbitqkd.model.PassTable`). One function per step, one route from
+passes to key; ``executor`` chooses where it runs: ``None`` in this process,
+or a Dask scheduler (``'local'``, an address, a ``distributed.Client``,
+``'threads'``, ``'processes'``, ``'sync'``) sharded by satellite.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from .core.budget import Link, link_budget, link_preset
+from . import executors
+from .core import events
+from .core import budget as core_budget
+from .core.budget import LinkBudget
+from .core.keyrate.passkey import dual_downlink_key, pass_key
+from .core.keyrate.protocol import BBM92, DecoyBB84
 from .errors import InputError
-from .core.events import pass_tracks
+from .io.climate import with_cloud_probability
 from .io.stations import get_stations
 from .io.tle import load_satellites
-
-
-def _link_for(links, satellite_name: str, norad_id: int) -> Link:
-    """The link of one satellite: one Link / preset for all, or a mapping by name or NORAD id."""
-    if isinstance(links, (Link, str)):
-        return link_preset(links) if isinstance(links, str) else links
-    for key in (satellite_name, norad_id, str(norad_id)):
-        if key in links:
-            chosen = links[key]
-            return link_preset(chosen) if isinstance(chosen, str) else chosen
-    raise InputError(
-        f"link for satellite = {satellite_name!r} (NORAD {norad_id}) is not given; "
-        f"links are given for {', '.join(map(str, links))}"
-    )
-
-
-def pass_budgets(passes: pd.DataFrame, satellites, links, stations=None,
-                 step_s: float = 1.0) -> pd.DataFrame:
-    """Link budget of every pass, sampled every ``step_s`` from rise to set.
-
-    Parameters
-    ----------
-    passes : pandas.DataFrame
-        A :func:`~orbitqkd.core.events.find_passes` table (row labels become ``pass_id``).
-    satellites : list of Satellite or str
-        The satellites of the table.
-    links : Link, str or mapping
-        One link (or preset name) for every pass, or a mapping from satellite
-        name or NORAD id to a link or preset name.
-    stations : list of GroundStation or names, optional
-        The stations of the table; default: looked up by name.
-    step_s : float
-        Sample spacing [s]; the key of a pass is a sum over its samples, so
-        5-10 s samples give the same key to a fraction of a percent.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long table: ``pass_id``, ``satellite``, ``norad_id``, ``station``, the
-        track columns and :data:`orbitqkd.core.budget.BUDGET_COLUMNS`.
-        ``attrs["per_pass"]`` maps ``pass_id`` to that pass's budget attrs
-        (repetition rate, gate, dead time, wavelength, link name, ...).
-    """
-    if len(passes) == 0:
-        out = pd.DataFrame()
-        out.attrs["per_pass"] = {}
-        return out
-    t0 = pd.to_datetime(passes["rise_utc"], utc=True).min()
-    sats = satellites if isinstance(satellites, list) else load_satellites(satellites, near=t0)
-    stas = get_stations(sorted(set(passes["station"])) if stations is None else stations)
-    by_name = {s.name: s for s in stas}
-    tracks = pass_tracks(passes, sats, stas, step_s=step_s)
-    parts, per_pass = [], {}
-    for (name, norad, station), group in tracks.groupby(["satellite", "norad_id", "station"],
-                                                         sort=False):
-        group = group.copy()
-        group.attrs = {"sample_s": float(step_s), "station": station}
-        budget = link_budget(group, _link_for(links, name, int(norad)), by_name[station])
-        attrs = {k: v for k, v in budget.attrs.items() if k != "per_pass"}
-        per_pass.update({pid: attrs for pid in np.unique(budget["pass_id"])})
-        parts.append(budget)
-    out = pd.concat(parts, ignore_index=True).sort_values(["pass_id", "time_utc"], kind="stable")
-    out = out.reset_index(drop=True)
-    out.attrs = {"per_pass": per_pass, "sample_s": float(step_s)}
-    return out
-
+from .model import GroundStation, Link, PassTable, Satellite
+from .network.forecast import forecast_key
+from .network.relay import RelayResult, relay_flow
+from .network.schedule import ScheduleResult, rolling_horizon, schedule_passes
+from .presets import link_preset
+from .timescales import parse_utc
 
 KEY_COLUMNS = [
     "usable_s", "mean_loss_db", "detections", "sifted_bits", "qber_percent", "secret_bits",
     "key_bits", "secret_rate_bps", "zero_reason",
 ]
+DUAL_COLUMNS = [
+    "satellite", "norad_id", "station_a", "station_b", "start_utc", "end_utc", "duration_s",
+    "coincidences", "sifted_bits", "qber_percent", "secret_bits", "zero_reason",
+]
 
 
-def pass_keys(passes: pd.DataFrame, budgets: pd.DataFrame, protocol=None, *,
-              progress: bool = False) -> pd.DataFrame:
+# --- names to objects, once -------------------------------------------------
+
+def resolve_satellites(satellites, near=None) -> tuple[Satellite, ...]:
+    """Satellites from objects, a bundled set name or a TLE/OMM file (element sets nearest ``near``)."""
+    if isinstance(satellites, Satellite):
+        return (satellites,)
+    if isinstance(satellites, (list, tuple)) and satellites and all(
+            isinstance(s, Satellite) for s in satellites):
+        return tuple(satellites)
+    return tuple(load_satellites(satellites, near=near))
+
+
+def resolve_stations(stations) -> tuple[GroundStation, ...]:
+    """Stations from objects, catalogue names or ``'lat,lon[,alt_m]'`` strings."""
+    return tuple(get_stations(stations))
+
+
+def resolve_link(link) -> Link:
+    """A :class:`~orbitqkd.model.Link`, or a preset name resolved into one."""
+    if isinstance(link, Link):
+        return link
+    if isinstance(link, str):
+        return link_preset(link)
+    raise InputError(f"link = {link!r} is neither a Link nor a preset name")
+
+
+def resolve_links(links, satellites: Sequence[Satellite]) -> tuple[Link, ...]:
+    """The link of each satellite: one link (or preset) for all, or a mapping by name or NORAD id."""
+    if isinstance(links, (Link, str)):
+        one = resolve_link(links)
+        return tuple(one for _ in satellites)
+    if not isinstance(links, Mapping):
+        raise InputError(f"links = {links!r} is neither a link, a preset name nor a mapping")
+    resolved = {key: resolve_link(value) for key, value in links.items()}
+    out = []
+    for s in satellites:
+        for key in (s.name, s.norad_id, str(s.norad_id)):
+            if key in resolved:
+                out.append(resolved[key])
+                break
+        else:
+            raise InputError(
+                f"link for satellite = {s.name!r} (NORAD {s.norad_id}) is not given; "
+                f"links are given for {', '.join(map(str, links))}")
+    return tuple(out)
+
+
+# --- passes and tracks --------------------------------------------------------
+
+def find_passes(satellites, stations, start, end=None, days=None, **options) -> PassTable:
+    """Every pass of the satellites over the stations (names or objects).
+
+    Names are resolved once (element sets nearest the middle of the span);
+    then :func:`orbitqkd.core.events.find_passes`, whose options (``min_elevation_deg``,
+    ``step_s``, ``dark_sun_elevation_deg``, ``progress``, ``chunk_size``) pass through.
+
+    >>> p = find_passes("micius", ["Xinglong"], "2016-12-19", days=1)
+    >>> len(p) > 0, p.table.columns[0], p.stations[0].aperture_m
+    (True, 'satellite', 1.0)
+    """
+    t0, t1 = events.resolve_span(start, end, days)
+    sats = resolve_satellites(satellites, near=t0 + (t1 - t0) / 2)
+    return events.find_passes(sats, resolve_stations(stations), t0, t1, **options)
+
+
+def pass_track(satellite, station, start, end, step_s: float = 1.0) -> events.Track:
+    """Geometry of one satellite over one station (names or objects), every ``step_s``."""
+    t0 = parse_utc(start, "start")
+    sats = resolve_satellites(satellite, near=t0)
+    if len(sats) != 1:
+        raise InputError(f"satellite = {satellite!r} holds {len(sats)} satellites; "
+                         "pass_track takes one")
+    stas = resolve_stations(station)
+    if len(stas) != 1:
+        raise InputError(f"station = {station!r} holds {len(stas)} stations; pass_track takes one")
+    return events.pass_track(sats[0], stas[0], t0, end, step_s)
+
+
+def link_budget(track: events.Track, link) -> LinkBudget:
+    """:func:`orbitqkd.core.budget.link_budget` with ``link`` a Link or a preset name.
+
+    >>> track = pass_track("micius", "Xinglong", "2016-12-19T16:48:44", "2016-12-19T16:55:40")
+    >>> round(float(link_budget(track, "micius-xinglong").total_loss_db.min()), 1)
+    22.1
+    """
+    return core_budget.link_budget(track, resolve_link(link))
+
+
+# --- budget and key of many passes -------------------------------------------
+
+def pass_budgets(passes: PassTable, links, step_s: float = 1.0) -> LinkBudget:
+    """Link budget of every pass, sampled every ``step_s`` from rise to set.
+
+    ``links`` is one link (or preset name) for every satellite, or a mapping
+    from satellite name or NORAD id to one. Satellites and stations are the
+    pass table's own objects. Returns one :class:`~orbitqkd.core.budget.LinkBudget`
+    over all samples; its ``pass_id`` is the row label of each pass.
+    """
+    if not isinstance(passes, PassTable):
+        raise InputError(f"passes = {type(passes).__name__} is not a PassTable; see find_passes()")
+    sat_links = resolve_links(links, passes.satellites)
+    track = events.pass_tracks(passes, step_s=step_s)
+    unique = list(dict.fromkeys(sat_links))
+    link_of_sat = np.array([unique.index(lk) for lk in sat_links], dtype=int)
+    return core_budget.link_budget(track, tuple(unique), link_of_sat[track.satellite_index]
+                                   if len(track) else np.zeros(0, int))
+
+
+def pass_keys(passes: PassTable, budgets: LinkBudget, protocol: DecoyBB84 | None = None, *,
+              progress: bool = False) -> PassTable:
     """Secret key of every pass from its budget (:func:`pass_budgets`).
 
-    Returns ``passes`` with :data:`KEY_COLUMNS` added: ``usable_s`` (samples
-    above the horizon with a finite budget), ``mean_loss_db`` over them,
-    detections, sifted bits, QBER, ``secret_bits`` (finite-key or asymptotic
-    as the protocol says; ``key_bits`` is the same number, the column the
-    scheduler reads) and ``zero_reason`` when a pass yields nothing.
+    Returns the pass table with :data:`KEY_COLUMNS` added: ``usable_s``
+    (samples above the horizon with a finite budget), ``mean_loss_db`` over
+    them, detections, sifted bits, QBER, ``secret_bits`` (finite-key or
+    asymptotic as the protocol says; ``key_bits`` is the same number, the
+    column the scheduler reads) and ``zero_reason`` when a pass yields nothing.
     """
-    from .core.keyrate.passkey import pass_key
-
-    out = passes.copy()
+    out = passes.table.copy()
     for col in KEY_COLUMNS:
         out[col] = "" if col == "zero_reason" else 0.0
-    if len(passes) == 0:
-        return out
-    per_pass = budgets.attrs.get("per_pass", {})
-    # pandas deep-copies attrs on every operation: drop the per-pass map (one
-    # entry per pass) from the frame we slice, or each slice copies it
-    budgets = budgets.copy(deep=False)
-    budgets.attrs = {k: v for k, v in budgets.attrs.items() if k != "per_pass"}
-    groups = budgets.groupby("pass_id", sort=False) if len(budgets) else []
+    groups = budgets.passes() if len(budgets) else iter(())
     if progress:
-        from tqdm.auto import tqdm
-
-        groups = tqdm(groups, total=budgets["pass_id"].nunique(), desc="secret key", unit="pass")
-    numeric = [c for c in KEY_COLUMNS if c != "zero_reason"]
+        groups = tqdm(groups, total=len(np.unique(budgets.pass_id)), desc="secret key",
+                      unit="pass")
     ids, values, reasons = [], [], []
     for pid, budget in groups:
-        attrs = per_pass.get(pid, budgets.attrs)
-        key = pass_key(budget, protocol, repetition_rate_hz=attrs.get("repetition_rate_hz"),
-                       gate_width_ns=attrs.get("gate_width_ns"), sample_s=attrs.get("sample_s"))
-        loss = budget["total_loss_db"].to_numpy()
-        usable = budget["above_horizon"].to_numpy(bool) & np.isfinite(loss)
+        key = pass_key(budget, protocol)
+        loss = budget.total_loss_db
+        usable = budget.above_horizon & np.isfinite(loss)
         ids.append(pid)
         values.append([
             key.duration_s, float(loss[usable].mean()) if usable.any() else np.nan,
@@ -132,185 +186,194 @@ def pass_keys(passes: pd.DataFrame, budgets: pd.DataFrame, protocol=None, *,
         ])
         reasons.append(key.zero_reason)
     if ids:  # one assignment for all passes (row-by-row .loc is slow)
+        numeric = [c for c in KEY_COLUMNS if c != "zero_reason"]
         out.loc[ids, numeric] = np.array(values, dtype=float)
         out.loc[ids, "zero_reason"] = reasons
-    missing = ~out.index.isin(budgets["pass_id"].unique() if len(budgets) else [])
-    out.loc[missing, "zero_reason"] = "below horizon"
-    return out
+    out.loc[~out.index.isin(ids), "zero_reason"] = "below horizon"
+    return passes.with_table(out)
 
 
-def candidate_passes(satellites, stations, start, *, days=None, end=None, links="micius-xinglong",
-                     protocol=None, step_s: float = 5.0, min_elevation_deg=None,
-                     progress: bool = False) -> pd.DataFrame:
+def _keys_shard(sat_blob, table, stations, sat_links, protocol, step_s, quiet) -> pd.DataFrame:
+    """Budget and key of one shard of passes (runs on a Dask worker)."""
+    sats = tuple(executors.satellite_from_wire(d) for d in pickle.loads(sat_blob))
+    shard = PassTable(table, sats, stations, table["rise_utc"].min(), table["set_utc"].max())
+    with executors._stale_warnings_off(quiet):
+        keyed = pass_keys(shard, pass_budgets(shard, dict(zip(
+            [s.norad_id for s in sats], sat_links)), step_s), protocol)
+    return keyed.table
+
+
+def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
+                 step_s: float = 5.0, executor=None, shard_satellites: int = 50,
+                 progress: bool = False) -> PassTable:
+    """Budget and key of every pass: :func:`pass_budgets` then :func:`pass_keys`.
+
+    With ``executor`` (a Dask scheduler, see the module notes) the passes of
+    ``shard_satellites`` satellites form one task; the keys agree with the
+    serial run to ~1e-8 relative (each shard rounds its own time origin).
+    """
+    if executor is None or len(passes) == 0:
+        return pass_keys(passes, pass_budgets(passes, links, step_s), protocol,
+                         progress=progress)
+    sat_links = resolve_links(links, passes.satellites)
+    table = passes.table
+    sat_index = passes.satellite_index()
+    used = list(dict.fromkeys(sat_index.tolist()))
+    quiet = executors.quiet_workers(executor)
+    arguments = []
+    for c0 in range(0, len(used), int(shard_satellites)):
+        chunk = used[c0:c0 + int(shard_satellites)]
+        sats = [passes.satellites[k] for k in chunk]
+        blob = pickle.dumps([executors.satellite_to_wire(s) for s in sats])
+        arguments.append((blob, table[np.isin(sat_index, chunk)], passes.stations,
+                          tuple(sat_links[k] for k in chunk), protocol, step_s, quiet))
+    results = executors.run_tasks(_keys_shard, arguments, executor, progress)
+    return passes.with_table(pd.concat(results).loc[table.index])
+
+
+def candidate_passes(satellites, stations, start, *, days=None, end=None,
+                     links="micius-xinglong", protocol=None, step_s: float = 5.0,
+                     min_elevation_deg=None, progress: bool = False,
+                     executor=None) -> PassTable:
     """Every pass with its expected secret key: the scheduler's candidates.
 
-    :func:`~orbitqkd.core.events.find_passes`, then :func:`pass_budgets` and
-    :func:`pass_keys`. ``links`` and ``protocol`` as there.
+    :func:`find_passes`, then :func:`keyed_passes`. ``links`` and ``protocol``
+    as there.
 
     >>> c = candidate_passes("micius", ["Xinglong"], "2016-12-19", days=1)
-    >>> c[["dark", "zero_reason"]].values.tolist()
+    >>> c.table[["dark", "zero_reason"]].values.tolist()
     [[False, 'QBER above threshold'], [True, '']]
     """
-    from .core.events import find_passes
-
-    t0 = pd.Timestamp(start)
-    sats = load_satellites(satellites, near=t0) if not isinstance(satellites, list) else satellites
-    passes = find_passes(sats, stations, start, end=end, days=days,
-                         min_elevation_deg=min_elevation_deg, progress=progress)
-    budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
-    return pass_keys(passes, budgets, protocol, progress=progress)
-
-
-def scenario_satellites(scenario) -> tuple[list, dict]:
-    """The satellites of a scenario and the link preset of each (by satellite name)."""
-    sats, links = [], {}
-    for spec in scenario.satellites:
-        for s in spec.load(near=scenario.start):
-            if s.name in links:
-                raise InputError(f"satellite = {s.name!r} appears twice in the scenario; "
-                                 "give each satellite once (or a distinct name)")
-            sats.append(s)
-            links[s.name] = spec.link
-    return sats, links
+    t0, t1 = events.resolve_span(start, end, days)
+    sats = resolve_satellites(satellites, near=t0 + (t1 - t0) / 2)
+    stas = resolve_stations(stations)
+    sat_links = resolve_links(links, sats)
+    passes = _passes(sats, stas, t0, t1, executor, progress=progress,
+                     min_elevation_deg=min_elevation_deg)
+    return keyed_passes(passes, dict(zip([s.norad_id for s in sats], sat_links)), protocol,
+                        step_s=step_s, executor=executor, progress=progress)
 
 
-def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False,
-                        climate_source=None, scheduler=None) -> pd.DataFrame:
-    """Candidate passes of a scenario with their secret key and cloud-free probability.
-
-    Passes of every satellite over every station in the scenario's span, the
-    key of each (decoy-state BB84 per pass, the satellite's link preset), and
-    ``cloud_free_probability``: the scenario's value for a station when it
-    gives one, else the bundled monthly climatology (or ``climate_source``).
-    With a Dask ``scheduler`` (see :func:`orbitqkd.executors.find_passes_dask`)
-    passes and keys are computed in shards, with the same result.
-    """
-    from .network.forecast import with_cloud_probability
-    from .core.events import find_passes
-
-    sats, links = scenario_satellites(scenario)
-    stations = list(scenario.stations)
-    if scheduler is not None:
-        from .executors import find_passes_dask, pass_keys_dask
-
-        passes = find_passes_dask(sats, stations, scenario.start, days=scenario.days,
-                                  scheduler=scheduler, progress=progress)
-        keyed = pass_keys_dask(passes, sats, links, stations, step_s=step_s,
-                               scheduler=scheduler, progress=progress)
-    else:
-        passes = find_passes(sats, stations, scenario.start, days=scenario.days,
-                             progress=progress)
-        budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
-        keyed = pass_keys(passes, budgets, progress=progress)
-    return with_cloud_probability(keyed, source=climate_source,
-                                  overrides=scenario.cloud_free_probability)
+def _passes(sats, stas, t0, t1, executor, **options) -> PassTable:
+    if executor is None:
+        return events.find_passes(sats, stas, t0, t1, **options)
+    return executors.find_passes_dask(sats, stas, t0, t1, scheduler=executor, **options)
 
 
-DUAL_COLUMNS = [
-    "satellite", "norad_id", "station_a", "station_b", "start_utc", "end_utc", "duration_s",
-    "coincidences", "sifted_bits", "qber_percent", "secret_bits", "zero_reason",
-]
-
+# --- dual downlinks -------------------------------------------------------------
 
 def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, end=None,
-                         link="micius-xinglong", protocol=None, step_s: float = 1.0,
-                         min_elevation_deg=None) -> pd.DataFrame:
+                         link="micius-xinglong", protocol: BBM92 | None = None,
+                         step_s: float = 1.0, min_elevation_deg=None) -> pd.DataFrame:
     """Entanglement-based BBM92 key of every dual downlink (both stations in view at once).
 
     The satellite's pair source sends one photon of each pair to each station:
     the windows where a satellite is above both stations' floors are sampled on
     one time grid, each arm gets its link budget (``link`` with the station's
-    own aperture), and :func:`orbitqkd.core.keyrate.dual_downlink_key` gives the
-    coincidences, QBER and key (Ma, Fung & Lo 2007; Yin et al. 2017, 2020).
+    own aperture), and :func:`orbitqkd.core.keyrate.passkey.dual_downlink_key`
+    gives the coincidences, QBER and key (Ma, Fung & Lo 2007; Yin et al. 2017, 2020).
 
     Returns
     -------
     pandas.DataFrame
         One row per common window, columns :data:`DUAL_COLUMNS`.
     """
-    from .core.keyrate.passkey import dual_downlink_key
-    from .core.events import _sample_tracks, find_passes
-
-    t0 = pd.Timestamp(start)
-    sats = load_satellites(satellites, near=t0) if not isinstance(satellites, list) else satellites
-    a, b = get_stations([station_a, station_b])
-    passes = find_passes(sats, [a, b], start, end=end, days=days,
-                         min_elevation_deg=min_elevation_deg)
+    t0, t1 = events.resolve_span(start, end, days)
+    sats = resolve_satellites(satellites, near=t0 + (t1 - t0) / 2)
+    a, b = resolve_stations([station_a, station_b])
+    lk = resolve_link(link)
+    passes = events.find_passes(sats, [a, b], t0, t1, min_elevation_deg=min_elevation_deg)
+    a, b = passes.stations  # with the floor the passes were found for
+    table, sat_index = passes.table, passes.satellite_index()
     rows = []
-    by_norad = {s.norad_id: k for k, s in enumerate(sats)}
-    for norad, p in passes.groupby("norad_id"):
-        pa, pb = p[p.station == a.name], p[p.station == b.name]
-        for _, ra in pa.iterrows():
-            for _, rb in pb.iterrows():
+    for k in dict.fromkeys(sat_index.tolist()):
+        mine = table[sat_index == k]
+        pa, pb = mine[mine.station == a.name], mine[mine.station == b.name]
+        for ra in pa.itertuples():
+            for rb in pb.itertuples():
                 w0, w1 = max(ra.rise_utc, rb.rise_utc), min(ra.set_utc, rb.set_utc)
                 if w1 <= w0:
                     continue
-                span = (w1 - w0).total_seconds()
-                k = by_norad[norad]
-                arms = [_sample_tracks(sats, [k], [st], [0], w0, [0.0], [span], step_s)
-                        .drop(columns="pass_id") for st in (a, b)]
-                budgets = []
-                for st, track in zip((a, b), arms):
-                    track.attrs = {"sample_s": float(step_s), "station": st.name}
-                    budgets.append(link_budget(track, link_preset(link) if isinstance(link, str)
-                                               else link, st))
-                key = dual_downlink_key(budgets[0], budgets[1], protocol, sample_s=step_s)
+                arms = [core_budget.link_budget(events.pass_track(sats[k], st, w0, w1, step_s), lk)
+                        for st in (a, b)]
+                key = dual_downlink_key(arms[0], arms[1], protocol)
                 rows.append({
-                    "satellite": sats[k].name, "norad_id": norad, "station_a": a.name,
-                    "station_b": b.name, "start_utc": w0, "end_utc": w1, "duration_s": span,
-                    "coincidences": key.detections, "sifted_bits": key.sifted_bits,
-                    "qber_percent": 100.0 * key.qber, "secret_bits": key.secret_bits,
-                    "zero_reason": key.zero_reason,
+                    "satellite": sats[k].name, "norad_id": sats[k].norad_id,
+                    "station_a": a.name, "station_b": b.name, "start_utc": w0, "end_utc": w1,
+                    "duration_s": (w1 - w0).total_seconds(), "coincidences": key.detections,
+                    "sifted_bits": key.sifted_bits, "qber_percent": 100.0 * key.qber,
+                    "secret_bits": key.secret_bits, "zero_reason": key.zero_reason,
                 })
     return pd.DataFrame(rows, columns=DUAL_COLUMNS)
 
 
-def schedule_scenario(scenario, candidates: pd.DataFrame | None = None, *, method=None,
-                      objective=None, step_s: float = 5.0, progress: bool = False,
-                      climate_source=None, scheduler=None):
+# --- scenarios --------------------------------------------------------------------
+
+def scenario_satellites(scenario) -> tuple[tuple[Satellite, ...], tuple[Link, ...]]:
+    """The satellites of a scenario and the link each carries (aligned tuples)."""
+    sats, links, seen = [], [], set()
+    for spec in scenario.satellites:
+        for s in spec.load(near=scenario.start):
+            if s.name in seen:
+                raise InputError(f"satellite = {s.name!r} appears twice in the scenario; "
+                                 "give each satellite once (or a distinct name)")
+            seen.add(s.name)
+            sats.append(s)
+            links.append(resolve_link(spec.link))
+    return tuple(sats), tuple(links)
+
+
+def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False,
+                        climate_source=None, executor=None) -> PassTable:
+    """Candidate passes of a scenario with their secret key and cloud-free probability.
+
+    Passes of every satellite over every station in the scenario's span, the
+    key of each (decoy-state BB84 per pass, the satellite's link), and
+    ``cloud_free_probability``: the scenario's value for a station when it
+    gives one, else the bundled monthly climatology (or ``climate_source``).
+    """
+    sats, links = scenario_satellites(scenario)
+    stations = tuple(scenario.stations)
+    t0, t1 = events.resolve_span(scenario.start, days=scenario.days)
+    passes = _passes(sats, stations, t0, t1, executor, progress=progress)
+    keyed = keyed_passes(passes, dict(zip([s.norad_id for s in sats], links)), step_s=step_s,
+                         executor=executor, progress=progress)
+    return keyed.with_table(with_cloud_probability(
+        keyed.table, source=climate_source, overrides=scenario.cloud_free_probability))
+
+
+def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = None, *,
+                      method=None, objective=None, step_s: float = 5.0, progress: bool = False,
+                      climate_source=None, executor=None) -> ScheduleResult:
     """Schedule a scenario's passes: which station each satellite serves, and when.
 
-    ``candidates`` defaults to :func:`scenario_candidates` (on Dask with
-    ``scheduler``). Spans longer than
+    ``candidates`` defaults to :func:`scenario_candidates`. Spans longer than
     the scenario's ``horizon_days`` are solved by
     :func:`~orbitqkd.network.schedule.rolling_horizon`, shorter ones in one
-    :func:`~orbitqkd.network.schedule.schedule_passes`. ``method`` and ``objective``
-    override the scenario's.
-
-    Returns
-    -------
-    orbitqkd.network.schedule.ScheduleResult
+    :func:`~orbitqkd.network.schedule.schedule_passes`. ``method`` and
+    ``objective`` override the scenario's.
     """
-    import dataclasses
-
-    from .network.schedule import rolling_horizon, schedule_passes
-
     if candidates is None:
         candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                         climate_source=climate_source, scheduler=scheduler)
+                                         climate_source=climate_source, executor=executor)
+    table = candidates.table if isinstance(candidates, PassTable) else candidates
     config = scenario.schedule
     if objective is not None:
         config = dataclasses.replace(config, objective=objective)
     method = method or scenario.schedule_method
     if scenario.days > scenario.horizon_days:
-        return rolling_horizon(candidates, config, horizon_days=scenario.horizon_days,
+        return rolling_horizon(table, config, horizon_days=scenario.horizon_days,
                                step_days=scenario.step_days, method=method)
-    return schedule_passes(candidates, config, method=method)
+    return schedule_passes(table, config, method=method)
 
 
-def relay_scenario(scenario, schedule, *, objective=None):
+def relay_scenario(scenario, schedule, *, objective=None) -> RelayResult:
     """Forward key between a scenario's user pairs over its served passes and fibre.
 
-    ``schedule`` is a :class:`~orbitqkd.network.schedule.ScheduleResult` (or a table of
-    served passes); the relay runs :func:`~orbitqkd.network.relay.relay_flow` over the
-    scenario's span with its fibre links, demands and key stores.
-
-    Returns
-    -------
-    orbitqkd.network.relay.RelayResult
+    ``schedule`` is a :class:`~orbitqkd.network.schedule.ScheduleResult` (or a
+    table of served passes); the relay runs :func:`~orbitqkd.network.relay.relay_flow`
+    over the scenario's span with its fibre links, demands and key stores.
     """
-    from .network.relay import relay_flow
-
     if not scenario.demands:
         raise InputError(f"scenario {scenario.name!r} has no [[demands]]; give at least one "
                          "user pair to relay key between")
@@ -319,3 +382,27 @@ def relay_scenario(scenario, schedule, *, objective=None):
                       days=scenario.days, time_step_s=scenario.relay_time_step_s,
                       objective=objective or scenario.relay_objective,
                       ground_store_bits=scenario.ground_store_bits)
+
+
+def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
+                      relay_samples: int = 50, seed: int = 0, climate_source=None,
+                      step_s: float = 5.0, progress: bool = False, executor=None) -> dict:
+    """Daily key forecast of a scenario (:class:`orbitqkd.io.scenario.Scenario`).
+
+    ``start`` and ``days`` override the scenario's span (e.g. the next N days).
+    Returns :func:`~orbitqkd.network.forecast.forecast_key`'s dict plus
+    ``candidates`` (a :class:`~orbitqkd.model.PassTable`) and ``scenario``.
+    """
+    changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
+    if changes:
+        scenario = scenario.replace(**changes)
+    candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
+                                     climate_source=climate_source, executor=executor)
+    result = forecast_key(
+        candidates.table, list(scenario.stations), config=scenario.schedule,
+        method=scenario.schedule_method, fibre_links=scenario.fibre_links,
+        demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
+        relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
+        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits)
+    result.update(candidates=candidates, scenario=scenario)
+    return result

@@ -35,6 +35,7 @@ https://dask.org; ``dask.delayed`` and ``distributed.Client`` documentation.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import pickle
 import warnings
@@ -42,14 +43,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, StaleElementsWarning, check_range
-from .core.orbits import TimeBase, enu_basis, look_angles, propagate_one_ecef
+from sgp4.api import WGS72, Satrec
+from tqdm.auto import tqdm
+
 from .core.events import (
-    DARK_SUN_ELEVATION_DEG, PASS_COLUMNS, _as_satellites, _resolve_span, _stale_warning,
-    default_step_s, find_passes,
+    DARK_SUN_ELEVATION_DEG, PASS_COLUMNS, _stale_warning, check_satellites, check_stations,
+    default_step_s, find_passes, resolve_span,
 )
-from .io.stations import get_stations
-from .io.tle import Satellite
+from .core.orbits import TimeBase, enu_basis, look_angles, propagate_one_ecef
+from .errors import InputError, StaleElementsWarning, check_range
+from .model import PassTable, Satellite
 
 #: Dask's local schedulers, chosen by name
 LOCAL_SCHEDULERS = ("threads", "processes", "sync", "synchronous")
@@ -79,9 +82,7 @@ def satellite_to_wire(sat: Satellite) -> tuple:
 
 
 def satellite_from_wire(data: tuple) -> Satellite:
-    """Rebuild a :class:`~orbitqkd.io.tle.Satellite` from :func:`satellite_to_wire` data."""
-    from sgp4.api import WGS72, Satrec
-
+    """Rebuild a :class:`~orbitqkd.model.Satellite` from :func:`satellite_to_wire` data."""
     name, norad_id, epoch, epoch_days, el = data
     opsmode, satnum, *rest = el
     satrec = Satrec()
@@ -110,7 +111,7 @@ def _shard_task(sat_blob, stations, start, end, kwargs, quiet):
     """
     sats = [satellite_from_wire(d) for d in pickle.loads(sat_blob)]
     with _stale_warnings_off(quiet):
-        return find_passes(sats, stations, start, end, **kwargs)
+        return find_passes(sats, stations, start, end, **kwargs).table
 
 
 def time_shards(start: pd.Timestamp, end: pd.Timestamp, step_s: float,
@@ -234,6 +235,17 @@ def _recompute_min_range(out: pd.DataFrame, joined: list[bool], satellites, stat
 
 # --- schedulers -------------------------------------------------------------
 
+def _dask():
+    """The dask module, or one line saying which extra to install."""
+    try:
+        import dask
+        import distributed  # noqa: F401  (the schedulers below need it)
+    except ImportError:
+        raise InputError("scheduler needs Dask: install it with "
+                         "python -m pip install 'orbitqkd[scale]'") from None
+    return dask
+
+
 def local_cluster(n_workers: int = DEFAULT_LOCAL_WORKERS, **kwargs):
     """A :class:`distributed.LocalCluster` of single-threaded worker processes tuned for numpy.
 
@@ -252,7 +264,7 @@ def local_cluster(n_workers: int = DEFAULT_LOCAL_WORKERS, **kwargs):
     **kwargs
         Passed to :class:`distributed.LocalCluster`.
     """
-    import dask
+    dask = _dask()
     from distributed import LocalCluster
 
     check_range("n_workers", n_workers, 1, 1024)
@@ -271,14 +283,13 @@ def _compute_with(scheduler, progress=False):
 
     With ``progress``, a tqdm bar counts finished shards.
     """
-    import dask
+    dask = _dask()
 
     if isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS:
         with warnings.catch_warnings():  # one filter change, in this thread, for all threads
             warnings.simplefilter("ignore", StaleElementsWarning)
             if progress:
                 from dask.callbacks import Callback
-                from tqdm.auto import tqdm
 
                 def run(tasks):
                     keys = {t.key for t in tasks}
@@ -297,7 +308,6 @@ def _compute_with(scheduler, progress=False):
             futures = client.compute(tasks)
             if progress:
                 from distributed import as_completed
-                from tqdm.auto import tqdm
 
                 for _ in tqdm(as_completed(futures), total=len(futures), desc="shards", unit="shard"):
                     pass
@@ -327,6 +337,23 @@ def _compute_with(scheduler, progress=False):
         f"a distributed.Client, or one of {', '.join(LOCAL_SCHEDULERS)}")
 
 
+def run_tasks(func, arguments, scheduler=None, progress: bool = False) -> list:
+    """``[func(*args) for args in arguments]`` as Dask tasks on ``scheduler``.
+
+    ``func`` must be a module-level function (workers import it by name);
+    ``scheduler`` as :func:`find_passes_dask`.
+    """
+    dask = _dask()
+    task = dask.delayed(func, pure=True)
+    with _compute_with(scheduler, progress) as compute:
+        return compute([task(*args) for args in arguments])
+
+
+def quiet_workers(scheduler) -> bool:
+    """Whether workers should silence stale-element warnings (given once on the client)."""
+    return not (isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS)
+
+
 def find_passes_dask(
     satellites,
     stations,
@@ -338,7 +365,7 @@ def find_passes_dask(
     shard_satellites: int = 200,
     shard_days: float = 1.0,
     **find_passes_kwargs,
-) -> pd.DataFrame:
+) -> PassTable:
     """Every pass of every satellite over every station, computed with Dask.
 
     Same result as :func:`orbitqkd.core.events.find_passes` over the whole span
@@ -348,7 +375,7 @@ def find_passes_dask(
     Parameters
     ----------
     satellites, stations, start, end, days
-        As :func:`~orbitqkd.core.events.find_passes`.
+        As :func:`~orbitqkd.core.events.find_passes` (objects, not names).
     scheduler : None, str or distributed.Client
         ``None`` or ``"local"``: start a :class:`distributed.LocalCluster` of
         two single-threaded worker processes, and close it at the end; a
@@ -366,19 +393,8 @@ def find_passes_dask(
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`~orbitqkd.core.events.PASS_COLUMNS`, one row per pass.
-
-    Examples
-    --------
-    >>> p = find_passes_dask("micius", ["Xinglong"], "2016-12-19", days=1,
-    ...                      scheduler="sync", shard_days=0.25)
-    >>> q = find_passes("micius", ["Xinglong"], "2016-12-19", days=1)
-    >>> len(p) == len(q)
-    True
+    PassTable
     """
-    import dask
-
     check_range("shard_satellites", shard_satellites, 1, 1_000_000)
     check_range("shard_days", shard_days, 1e-3, 3660.0)
     unknown = set(find_passes_kwargs) - {"min_elevation_deg", "step_s", "dark_sun_elevation_deg",
@@ -389,14 +405,20 @@ def find_passes_dask(
     progress = bool(kwargs.pop("progress", False))
     kwargs["progress"] = False  # per shard; the bar below counts shards
     kwargs.setdefault("dark_sun_elevation_deg", DARK_SUN_ELEVATION_DEG)
-    t0, t1 = _resolve_span(start, end, days)
-    sats = _as_satellites(satellites, near=t0 + (t1 - t0) / 2)
+    t0, t1 = resolve_span(start, end, days)
+    sats = check_satellites(satellites)
     keys = [(s.name, s.norad_id) for s in sats]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
         raise InputError(f"satellites hold {dup[0]!r} (NORAD {dup[1]}) more than once; "
                          "find_passes_dask needs unique (name, NORAD id) pairs")
-    stas = get_stations(stations)
+    stas = check_stations(stations)
+    if kwargs.get("min_elevation_deg") is not None:  # the stations the passes are computed for
+        check_range("min_elevation_deg", kwargs["min_elevation_deg"], -5.0, 90.0,
+                    high_inclusive=False)
+        stas = tuple(dataclasses.replace(s, min_elevation_deg=float(kwargs.pop("min_elevation_deg")))
+                     for s in stas)
+    kwargs.pop("min_elevation_deg", None)
     if kwargs.get("step_s") is None:  # one grid for every shard: the whole set's step
         kwargs["step_s"] = default_step_s(sats)
     check_range("step_s", kwargs["step_s"], 0.5, 600.0)
@@ -406,76 +428,14 @@ def find_passes_dask(
     blobs = {c0: pickle.dumps(wire[c0:c0 + int(shard_satellites)])
              for c0 in range(0, len(wire), int(shard_satellites))}
     windows = time_shards(t0, t1, kwargs["step_s"], shard_days)
-    quiet = not (isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS)
-    task = dask.delayed(_shard_task, pure=True)
-    tasks, index = [], []
+    quiet = quiet_workers(scheduler)
+    arguments, index = [], []
     for w, (a, b) in enumerate(windows):
         for c0 in range(0, len(wire), int(shard_satellites)):
-            tasks.append(task(blobs[c0], stas, a, b, kwargs, quiet))
+            arguments.append((blobs[c0], stas, a, b, kwargs, quiet))
             index.append(w)
-    with _compute_with(scheduler, progress) as compute:
-        results = compute(tasks)
+    results = run_tasks(_shard_task, arguments, scheduler, progress)
     per_window = [pd.concat([r for r, i in zip(results, index) if i == w and len(r)] or
                             [results[index.index(w)]], ignore_index=True)
                   for w in range(len(windows))]
-    return stitch_passes(per_window, sats, stas)
-
-
-# --- secret key of many passes ----------------------------------------------
-
-def _keys_task(sat_blob, passes, links, stations, protocol, step_s, quiet):
-    """One shard of passes: rebuild its satellites, then budget and key (runs on a worker)."""
-    from .chain import pass_budgets, pass_keys
-
-    sats = [satellite_from_wire(d) for d in pickle.loads(sat_blob)]
-    with _stale_warnings_off(quiet):
-        budgets = pass_budgets(passes, sats, links, stations=stations, step_s=step_s)
-        return pass_keys(passes, budgets, protocol)
-
-
-def pass_keys_dask(passes: pd.DataFrame, satellites, links, stations=None, protocol=None, *,
-                   step_s: float = 5.0, scheduler=None, shard_satellites: int = 50,
-                   progress: bool = False) -> pd.DataFrame:
-    """Link budget and secret key of every pass, computed with Dask.
-
-    The same as :func:`orbitqkd.chain.pass_keys` of
-    :func:`orbitqkd.chain.pass_budgets` (same rows; keys agree to ~1e-8
-    relative, the rounding of each shard's own time origin): all passes of
-    one satellite go to one shard of ``shard_satellites`` satellites, so
-    every shard budgets the same (satellite, station) groups as the single
-    process does. ``scheduler`` as :func:`find_passes_dask`.
-
-    >>> from orbitqkd.chain import pass_budgets, pass_keys
-    >>> p = find_passes("micius", ["Xinglong", "Graz"], "2016-12-19", days=1)
-    >>> sats = _as_satellites("micius", near="2016-12-19")
-    >>> a = pass_keys_dask(p, sats, "micius-xinglong", scheduler="sync", shard_satellites=1)
-    >>> b = pass_keys(p, pass_budgets(p, sats, "micius-xinglong", step_s=5.0))
-    >>> a.equals(b)
-    True
-    """
-    import dask
-
-    from .chain import pass_keys
-
-    check_range("shard_satellites", shard_satellites, 1, 1_000_000)
-    if len(passes) == 0:
-        return pass_keys(passes, pd.DataFrame(), protocol)
-    t0 = pd.to_datetime(passes["rise_utc"], utc=True).min()
-    sats = _as_satellites(satellites, near=t0)
-    by_norad = {s.norad_id: s for s in sats}
-    missing = sorted(set(int(n) for n in passes["norad_id"]) - set(by_norad))
-    if missing:
-        raise InputError(f"passes hold NORAD {missing[0]}, which is not among the satellites")
-    stas = get_stations(sorted(set(passes["station"])) if stations is None else stations)
-    norads = list(pd.unique(passes["norad_id"]))
-    quiet = not (isinstance(scheduler, str) and scheduler in LOCAL_SCHEDULERS)
-    task = dask.delayed(_keys_task, pure=True)
-    tasks = []
-    for c0 in range(0, len(norads), int(shard_satellites)):
-        chunk = norads[c0:c0 + int(shard_satellites)]
-        rows = passes[passes["norad_id"].isin(chunk)]
-        blob = pickle.dumps([satellite_to_wire(by_norad[int(n)]) for n in chunk])
-        tasks.append(task(blob, rows, links, stas, protocol, step_s, quiet))
-    with _compute_with(scheduler, progress) as compute:
-        results = compute(tasks)
-    return pd.concat(results).loc[passes.index]
+    return PassTable(stitch_passes(per_window, sats, stas), sats, stas, t0, t1)

@@ -58,7 +58,7 @@ def main():
     t_ours = np.inf
     for _ in range(args.repeat):
         t = time.perf_counter()
-        ours = find_passes(sats, stations, START, end)
+        ours = find_passes(sats, stations, START, end).table
         t_ours = min(t_ours, time.perf_counter() - t)
 
     seconds = utc_seconds_grid(START, end, step)

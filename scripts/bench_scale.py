@@ -12,7 +12,7 @@ bundled stations (repeated with a longitude shift when more are asked for).
 Prints the speed-up and checks that both give the same passes (times < 1 ms).
 Then the full chain (link budget and finite-key secret key of every pass of
 ``--key-satellites`` satellites): :func:`orbitqkd.chain.pass_keys` in this
-process against :func:`orbitqkd.executors.pass_keys_dask` on the same cluster,
+process against :func:`orbitqkd.chain.keyed_passes` with ``executor=`` the same cluster,
 and checks the keys agree.
 """
 
@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from orbitqkd.core.events import find_passes
-from orbitqkd.chain import pass_budgets, pass_keys
-from orbitqkd.executors import find_passes_dask, local_cluster, pass_keys_dask
+from orbitqkd.chain import keyed_passes
+from orbitqkd.executors import find_passes_dask, local_cluster
 from orbitqkd.io.stations import bundled_stations
 from orbitqkd.io.tle import load_satellites
 
@@ -62,7 +62,8 @@ def main():
 
     find_passes(sats[:10], stations, START, days=0.1)  # warm-up (imports, timescale)
     t = time.perf_counter()
-    ref = find_passes(sats, stations, START, days=args.days)
+    ref_table = find_passes(sats, stations, START, days=args.days)
+    ref = ref_table.table
     t_single = time.perf_counter() - t
     print(f"single process: {t_single:8.2f} s, {len(ref)} passes")
 
@@ -81,17 +82,17 @@ def main():
         for _ in range(2):  # a fresh cluster's first run pays for imports and heap growth
             t = time.perf_counter()
             ours = find_passes_dask(sats, stations, START, days=args.days, scheduler=scheduler,
-                                    shard_satellites=args.shard_satellites, shard_days=args.shard_days)
+                                    shard_satellites=args.shard_satellites, shard_days=args.shard_days).table
             runs.append(time.perf_counter() - t)
         keyed_norads = {s.norad_id for s in sats[:args.key_satellites]}
-        chain = ref[ref["norad_id"].isin(keyed_norads)]
+        chain = ref_table.where(ref["norad_id"].isin(keyed_norads))
         link = "microsat-portable"
         t = time.perf_counter()
-        key_ref = pass_keys(chain, pass_budgets(chain, sats, link, stations, step_s=5.0))
+        key_ref = keyed_passes(chain, link, step_s=5.0).table
         t_key_single = time.perf_counter() - t
         t = time.perf_counter()
-        key_dask = pass_keys_dask(chain, sats, link, stations, scheduler=scheduler,
-                                  shard_satellites=max(1, args.key_satellites // (4 * args.workers)))
+        key_dask = keyed_passes(chain, link, step_s=5.0, executor=scheduler,
+                                shard_satellites=max(1, args.key_satellites // (4 * args.workers))).table
         t_key_dask = time.perf_counter() - t
     finally:
         if client is not None:

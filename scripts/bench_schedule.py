@@ -56,7 +56,7 @@ def main() -> None:
             if 14.8 < s.satrec.no_kozai * 1440 / (2 * np.pi) < 15.6][: args.satellites]
     t0 = time.perf_counter()
     cand = candidate_passes(sats, "all", "2026-03-19", days=args.days,
-                            links="microsat-portable")
+                            links="microsat-portable").table
     cand = with_cloud_probability(cand)
     t_chain = time.perf_counter() - t0
     keyed = int((cand["key_bits"] > 0).sum())

@@ -3,10 +3,18 @@
 import numpy as np
 import pandas as pd
 
+from orbitqkd.core.budget import LinkBudget
+
 
 def budget(loss_db, noise_cps=300.0, start="2016-12-19T17:00Z", rep_hz=1e8, gate_ns=2.0,
            above=None):
-    """A budget DataFrame with 1 s samples from a loss series [dB]."""
+    """A LinkBudget with 1 s samples from a loss series [dB] (see :func:`budget_table`)."""
+    return LinkBudget.from_frame(budget_table(loss_db, noise_cps, start, above),
+                                 repetition_rate_hz=rep_hz, gate_width_ns=gate_ns, sample_s=1.0)
+
+
+def budget_table(loss_db, noise_cps=300.0, start="2016-12-19T17:00Z", above=None):
+    """A budget table with 1 s samples from a loss series [dB]."""
     loss_db = np.asarray(loss_db, dtype=float)
     n = loss_db.size
     df = pd.DataFrame({
@@ -18,8 +26,6 @@ def budget(loss_db, noise_cps=300.0, start="2016-12-19T17:00Z", rep_hz=1e8, gate
         "noise_rate_cps": np.full(n, noise_cps),
         "above_horizon": np.ones(n, bool) if above is None else above,
     })
-    df.attrs.update(repetition_rate_hz=rep_hz, gate_width_ns=gate_ns, dead_time_ns=50.0,
-                    wavelength_nm=850.0, sample_s=1.0)
     return df
 
 

@@ -8,11 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orbitqkd.core.budget import (BUDGET_COLUMNS, LOSS_COLUMNS, Link, Receiver, Transmitter,
-                             link_budget, link_preset, link_presets)
+from orbitqkd.model import Link, Receiver, Transmitter
+from orbitqkd.presets import link_preset, link_presets
+from orbitqkd.core.budget import BUDGET_COLUMNS, LOSS_COLUMNS, link_budget
 from orbitqkd.core.channel import geometry
 from orbitqkd.errors import InputError, UnknownNameError
+from orbitqkd.core.events import TRACK_COLUMNS, Track
 from orbitqkd.io.stations import get_station
+from orbitqkd.model import GroundStation
 
 R_KM = geometry.EARTH_MEAN_RADIUS_KM
 MU_KM3_S2 = 398600.4418  # IERS Conventions 2010, Table 1.1
@@ -37,8 +40,20 @@ def synthetic_pass(altitude_km=500.0, cross_track_deg=3.0, step_s=1.0, half_span
         "sun_elevation_deg": sun_elevation_deg, "moon_elevation_deg": -20.0,
         "moon_illuminated_fraction": 0.6, "moon_separation_deg": 90.0,
         "sun_separation_deg": 120.0, **extra})
-    df.attrs.update(satellite="MICIUS", norad_id=41731, station=station, sample_s=step_s)
     return df
+
+
+def budget_of(tr: pd.DataFrame, link, station="Xinglong", step_s=1.0):
+    """The LinkBudget of a synthetic track table seen from ``station`` (name or object)."""
+    sta = station if isinstance(station, GroundStation) else get_station(station)
+    cols = {c: tr[c].to_numpy() for c in TRACK_COLUMNS[1:] if c in tr}
+    track = Track.from_arrays(sta, time_utc=tr["time_utc"] if "time_utc" in tr else None,
+                              sample_s=step_s, **cols)
+    return link_budget(track, link_preset(link) if isinstance(link, str) else link)
+
+
+def frame_of(tr, link, station="Xinglong", step_s=1.0) -> pd.DataFrame:
+    return budget_of(tr, link, station, step_s).to_frame()
 
 
 def test_synthetic_pass_geometry_consistent_with_slant_range():
@@ -50,14 +65,14 @@ def test_synthetic_pass_geometry_consistent_with_slant_range():
 
 def test_columns_attrs_and_sum():
     tr = synthetic_pass()
-    df = link_budget(tr, "micius-xinglong")
+    b = budget_of(tr, "micius-xinglong")
+    df = b.to_frame()
     assert list(df.columns[: len(tr.columns)]) == list(tr.columns)
     assert set(BUDGET_COLUMNS) <= set(df.columns)
-    a = df.attrs
-    assert a["repetition_rate_hz"] == 100e6 and a["wavelength_nm"] == 850.0
-    assert a["link"] == "micius-xinglong" and a["direction"] == "downlink"
-    assert a["sample_s"] == 1.0 and a["gate_width_ns"] > 0 and a["dead_time_ns"] > 0
-    assert a["satellite"] == "MICIUS"
+    assert (b.repetition_rate_hz == 100e6).all() and b.link.transmitter.wavelength_nm == 850.0
+    assert b.link.name == "micius-xinglong" and b.link.direction == "downlink"
+    assert b.sample_s == 1.0 and (b.gate_width_ns > 0).all() and b.link.receiver.dead_time_ns > 0
+    assert b.track.station.name == "Xinglong"
     up = df[df["above_horizon"]]
     assert len(up) > 100
     assert np.allclose(up[LOSS_COLUMNS].sum(axis=1), up["total_loss_db"], atol=1e-9)
@@ -69,7 +84,7 @@ def test_columns_attrs_and_sum():
 def test_below_horizon_is_nan_never_crash():
     tr = synthetic_pass(half_span_s=800.0)  # reaches well below the horizon
     tr.loc[5, "elevation_deg"] = np.nan
-    df = link_budget(tr, "micius-xinglong")
+    df = frame_of(tr, "micius-xinglong")
     floor = get_station("Xinglong").min_elevation_deg
     below = ~(tr["elevation_deg"] >= floor)
     assert below.sum() > 10
@@ -84,10 +99,10 @@ def test_horizon_mask_respected():
     # Herstmonceux has a mask of 15 deg at azimuth 0; points at 12 deg due north are masked.
     tr = pd.DataFrame({"elevation_deg": [12.0, 12.0, 40.0], "azimuth_deg": [0.0, 180.0, 0.0],
                        "satellite_altitude_km": 500.0})
-    df = link_budget(tr, "micius-xinglong", station="Herstmonceux")
+    df = frame_of(tr, "micius-xinglong", station="Herstmonceux")
     assert df["above_horizon"].tolist() == [False, False, True]  # min_elevation 15 everywhere
-    df = link_budget(tr.assign(elevation_deg=[16.0, 11.0, 40.0]), "micius-xinglong",
-                     station=get_station("Herstmonceux"))
+    df = frame_of(tr.assign(elevation_deg=[16.0, 11.0, 40.0]), "micius-xinglong",
+                  station=get_station("Herstmonceux"))
     assert df["above_horizon"].tolist() == [True, False, True]
 
 
@@ -100,7 +115,7 @@ def test_micius_xinglong_validation_liao_2017():
     # measured, i.e. it is ~7 dB optimistic at 1,200 km (low-elevation haze and
     # pointing at Xinglong are not in the model). Tolerances: 3 dB and 8 dB.
     tr = synthetic_pass(cross_track_deg=1.0, half_span_s=300.0)
-    df = link_budget(tr, "micius-xinglong").dropna(subset=["total_loss_db"])
+    df = frame_of(tr, "micius-xinglong").dropna(subset=["total_loss_db"])
     loss_at = lambda r: float(np.interp(r, *zip(*sorted(zip(df["range_km"], df["total_loss_db"])))))
     assert loss_at(645.0) == pytest.approx(22.0, abs=3.0)
     assert loss_at(1200.0) == pytest.approx(35.0, abs=8.0)
@@ -108,10 +123,10 @@ def test_micius_xinglong_validation_liao_2017():
 
 
 def test_day_moon_and_night_background_ordering():
-    night = link_budget(synthetic_pass(), "micius-xinglong")
-    day = link_budget(synthetic_pass(sun_elevation_deg=30.0), "micius-xinglong")
-    moon = link_budget(synthetic_pass().assign(moon_elevation_deg=50.0, moon_illuminated_fraction=1.0),
-                       "micius-xinglong")
+    night = frame_of(synthetic_pass(), "micius-xinglong")
+    day = frame_of(synthetic_pass(sun_elevation_deg=30.0), "micius-xinglong")
+    moon = frame_of(synthetic_pass().assign(moon_elevation_deg=50.0, moon_illuminated_fraction=1.0),
+                    "micius-xinglong")
     n, d, m = (x["background_rate_cps"].median() for x in (night, day, moon))
     assert n < m < d
     assert d > 1e5  # daylight swamps a 100 urad, 1 nm receiver (no daylight QKD at 850 nm)
@@ -125,8 +140,8 @@ def test_uplink_loses_more_than_downlink():
     down = Link(tx, Receiver("ground", aperture_m=0.3), direction="downlink")
     up = Link(tx, Receiver("sat", aperture_m=0.3), direction="uplink")
     tr = synthetic_pass()
-    ld = link_budget(tr, down)["total_loss_db"].median()
-    lu = link_budget(tr, up)
+    ld = frame_of(tr, down)["total_loss_db"].median()
+    lu = frame_of(tr, up)
     assert lu["total_loss_db"].median() > ld + 3.0
     assert (lu["turbulence_loss_db"].dropna() > 1.0).all()
     # Measured ground-to-Micius uplinks lose 41-52 dB over 500-1,400 km (Han et al.,
@@ -138,16 +153,17 @@ def test_uplink_loses_more_than_downlink():
 def test_turbulence_off_and_models():
     tr = synthetic_pass()
     link = link_preset("micius-xinglong").replace(cn2_model="none", air_mass_model="spherical-shell")
-    df = link_budget(tr, link)
-    assert df.attrs["link"] == "custom"
+    b = budget_of(tr, link)
+    df = b.to_frame()
+    assert b.link.name == "custom"
     assert np.allclose(df["turbulence_loss_db"].dropna(), 0.0)
 
 
 def test_track_without_range_uses_altitude():
     tr = synthetic_pass()
-    full = link_budget(tr, "micius-xinglong")
-    no_range = link_budget(tr.drop(columns="range_km"), "micius-xinglong")
-    no_alt = link_budget(tr.drop(columns="satellite_altitude_km"), "micius-xinglong")
+    full = frame_of(tr, "micius-xinglong")
+    no_range = frame_of(tr.drop(columns="range_km"), "micius-xinglong")
+    no_alt = frame_of(tr.drop(columns="satellite_altitude_km"), "micius-xinglong")
     # Xinglong is at 890 m; the synthetic track puts the station at sea level,
     # so ranges differ by < 1 km and losses by < 0.02 dB.
     assert np.allclose(no_range["total_loss_db"], full["total_loss_db"], atol=0.02, equal_nan=True)
@@ -160,8 +176,8 @@ def test_presets_and_unknown_name():
         assert link_preset(name).name == name
     with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, glonass-matera, microsat-portable, meo-qkd$"):
         link_preset("tiangong")
-    geo = link_budget(synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=3000.0,
-                                     step_s=60.0), "glonass-matera")
+    geo = frame_of(synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=3000.0,
+                                     step_s=60.0), "glonass-matera", "Matera", 60.0)
     assert 50.0 < geo["total_loss_db"].median() < 75.0
 
 
@@ -176,10 +192,11 @@ def test_bad_inputs_are_one_line_errors():
         Receiver("r", detector_efficiency=1.2)
     with pytest.raises(UnknownNameError, match=r"^direction = 'up' is not known; choose one of: downlink, uplink$"):
         dataclasses.replace(link_preset("micius-xinglong"), direction="up")
-    with pytest.raises(InputError, match=r"^track lacks column 'elevation_deg'"):
-        link_budget(pd.DataFrame({"range_km": [600.0]}), "micius-xinglong", "Xinglong")
-    with pytest.raises(InputError, match=r"^station = None: give station="):
-        link_budget(pd.DataFrame({"elevation_deg": [30.0], "range_km": [900.0]}), "micius-xinglong")
+    with pytest.raises(InputError, match=r"^track = DataFrame is not a Track; see pass_track\(\)$"):
+        link_budget(pd.DataFrame({"range_km": [600.0]}), link_preset("micius-xinglong"))
+    with pytest.raises(InputError, match=r"^link = 'micius-xinglong' is not a Link; resolve preset names with orbitqkd.presets.link_preset$"):
+        link_budget(Track.from_arrays(get_station("Xinglong"), elevation_deg=[30.0],
+                                      range_km=[900.0]), "micius-xinglong")
 
 
 def test_dataclasses_frozen_and_slotted():
@@ -193,14 +210,17 @@ def test_dataclasses_frozen_and_slotted():
 
 
 def test_long_table_over_several_stations():
-    # pass_tracks() gives a long table with a 'station' column and no attrs
-    # station: each row is budgeted with its own station (aperture, horizon).
-    a = synthetic_pass(station="Xinglong").assign(station="Xinglong")
-    b = synthetic_pass(station="Hefei").assign(station="Hefei")
-    long = pd.concat([a, b], ignore_index=True)
-    long.attrs = {"sample_s": 1.0}
-    df = link_budget(long, "micius-xinglong")
-    assert len(df) == len(long) and (df.index == long.index).all()
+    # one track over two stations (as pass_tracks gives): each sample is
+    # budgeted with its own station (aperture, horizon).
+    a = budget_of(synthetic_pass(), "micius-xinglong", "Xinglong").track
+    b = budget_of(synthetic_pass(), "micius-xinglong", "Hefei").track
+    long = Track(satellites=(), stations=(a.station, b.station),
+                 satellite_index=np.zeros(2 * len(a), int),
+                 station_index=np.repeat([0, 1], len(a)), pass_id=np.repeat([0, 1], len(a)),
+                 sample_s=1.0, time_utc=a.time_utc.append(b.time_utc),
+                 **{c: np.concatenate([getattr(a, c), getattr(b, c)]) for c in TRACK_COLUMNS[1:]})
+    df = link_budget(long, link_preset("micius-xinglong")).to_frame()
+    assert len(df) == len(long)
     xl = df[df["station"] == "Xinglong"]["geometric_loss_db"].to_numpy()
     hf = df[df["station"] == "Hefei"]["geometric_loss_db"].to_numpy()
     both = np.isfinite(xl) & np.isfinite(hf)  # Hefei's floor is 15 deg, Xinglong's 10
@@ -233,9 +253,9 @@ def test_efficiencies_are_probabilities(w, d, eps, theta, jitter, bias):
 @pytest.mark.filterwarnings("error")
 def test_empty_and_all_below_horizon_tracks_without_warnings():
     empty = pd.DataFrame({"elevation_deg": [], "range_km": []})
-    assert link_budget(empty, "micius-xinglong", "Xinglong").shape[0] == 0
+    assert frame_of(empty, "micius-xinglong", "Xinglong").shape[0] == 0
     low = pd.DataFrame({"elevation_deg": [-3.0, 2.0, np.nan], "range_km": [3000.0, 2500.0, np.nan]})
-    df = link_budget(low, "glonass-matera", "Matera")
+    df = frame_of(low, "glonass-matera", "Matera")
     assert not df["above_horizon"].any() and df["total_loss_db"].isna().all()
 
 
@@ -250,7 +270,7 @@ def test_meo_qkd_geometric_loss_matches_gaussian_beam_by_hand():
     """
     track = synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=1800.0,
                            step_s=300.0)
-    b = link_budget(track, "meo-qkd")
+    b = frame_of(track, "meo-qkd", "Matera", 300.0)
     z_m = track["range_km"].to_numpy() * 1e3
     w_m = z_m * 4e-6 / 2.0
     hand_db = -10 * np.log10(1 - np.exp(-2 * 0.75**2 / w_m**2))

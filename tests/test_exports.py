@@ -1,5 +1,6 @@
 """Exports: CZML structure (Cesium CZML Guide), DTN contact plans, JSON schedules."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -11,7 +12,7 @@ from orbitqkd.io.exports import (
     CONTACT_PLAN_COLUMNS, contact_plan, ion_contact_plan, normalise_passes,
     passes_to_czml, read_passes, schedule_json, write_czml,
 )
-from orbitqkd.core.events import find_passes
+from orbitqkd.chain import find_passes
 from orbitqkd.io.stations import get_stations
 from orbitqkd.io.tle import load_satellites
 
@@ -24,13 +25,18 @@ def micius():
 
 
 @pytest.fixture(scope="module")
-def passes(micius):
+def pass_table(micius):
     return find_passes(micius, ["Graz", "Xinglong"], START, days=1)
 
 
 @pytest.fixture(scope="module")
-def doc(passes, micius):
-    return passes_to_czml(passes, micius, step_s=30)
+def passes(pass_table):
+    return pass_table.table
+
+
+@pytest.fixture(scope="module")
+def doc(pass_table):
+    return passes_to_czml(pass_table, step_s=30)
 
 
 def test_czml_document_packet_first(doc, passes):
@@ -92,13 +98,17 @@ def test_write_czml_roundtrip(tmp_path, doc):
         write_czml(doc[1:], tmp_path / "bad.czml")
 
 
-def test_czml_errors(passes, micius):
-    with pytest.raises(InputError, match=r"satellites lack NORAD ids 41731"):
-        passes_to_czml(passes, load_satellites("glonass"))
+def test_czml_errors(pass_table):
+    # the satellites and stations travel in the PassTable: a table whose rows name
+    # objects it does not hold is refused when it is built
+    with pytest.raises(InputError, match=r"norad_id = 41731 \(MICIUS \(QUESS\) 2016-12-18\) of the "
+                                         r"passes is not among the satellites given"):
+        passes_to_czml(dataclasses.replace(pass_table, satellites=load_satellites("glonass")))
     with pytest.raises(InputError, match=r"^step_s = 0 is outside the range"):
-        passes_to_czml(passes, micius, step_s=0)
-    with pytest.raises(InputError, match=r"stations lack Xinglong"):
-        passes_to_czml(passes, micius, stations=["Graz"])
+        passes_to_czml(pass_table, step_s=0)
+    with pytest.raises(InputError, match=r"station = 'Xinglong' of the passes is not among the "
+                                         r"stations given \(Graz\)"):
+        passes_to_czml(dataclasses.replace(pass_table, stations=get_stations(["Graz"])))
 
 
 def test_contact_plan(passes):

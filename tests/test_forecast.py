@@ -70,7 +70,7 @@ def test_forecast_expected_key_and_bands():
 
 def test_forecast_pairs_through_the_satellite():
     from orbitqkd.network.forecast import forecast_key
-    from orbitqkd.network.relay import Demand
+    from orbitqkd.model import Demand
     from orbitqkd.io.stations import get_stations
 
     c = synthetic_candidates()
@@ -85,8 +85,9 @@ def test_forecast_pairs_through_the_satellite():
 
 
 def test_write_forecast_files(tmp_path):
-    from orbitqkd.network.forecast import forecast_key, write_forecast
-    from orbitqkd.network.relay import Demand
+    from orbitqkd.network.forecast import forecast_key
+    from orbitqkd.io.report import write_forecast
+    from orbitqkd.model import Demand
     from orbitqkd.io.stations import get_stations
 
     st = get_stations(["Xinglong", "Graz"])

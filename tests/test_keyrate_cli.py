@@ -3,12 +3,14 @@
 import json
 
 import numpy as np
+import pandas as pd
 
 from keyrate_budgets import budget, micius_budget, yin_budgets
 from orbitqkd.cli import main
 
 
 def _write(df, path):
+    df = df if isinstance(df, pd.DataFrame) else df.to_frame()
     df.to_csv(path, index=False)
     return str(path)
 
@@ -25,7 +27,7 @@ def test_keyrate_csv_one_pass_json_out(tmp_path, capsys):
 def test_keyrate_pass_id_splits_and_accumulate(tmp_path, capsys):
     parts = []
     for i in range(4):
-        b = budget(np.full(10, 36.0), start=f"2020-01-0{i + 1}T00:00Z")
+        b = budget(np.full(10, 36.0), start=f"2020-01-0{i + 1}T00:00Z").to_frame()
         b["pass_id"] = i
         parts.append(b)
     import pandas as pd

@@ -1,9 +1,12 @@
 """Pass pipeline, validation against Micius results, protocol errors."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from keyrate_budgets import budget, micius_budget, yin_budgets
+from keyrate_budgets import budget, budget_table, micius_budget, yin_budgets
+from orbitqkd.core.budget import LinkBudget
 from orbitqkd.errors import InputError
 from orbitqkd.core.keyrate import (
     BBM92,
@@ -55,8 +58,7 @@ def test_yin_2020_entanglement_based_1120_km():
 def test_bbm92_accidentals_raise_qber_with_noise():
     a, b = yin_budgets(600)
     quiet = dual_downlink_key(a, b, BBM92(misalignment=0.02))
-    b2 = b.copy()
-    b2["noise_rate_cps"] = 2e4
+    b2 = dataclasses.replace(b, noise_rate_cps=np.full(len(b), 2e4))
     noisy = dual_downlink_key(a, b2, BBM92(misalignment=0.02))
     assert noisy.qber > quiet.qber + 0.01
 
@@ -66,7 +68,7 @@ def test_pass_below_horizon_and_nan_samples():
     r = pass_key(df)
     assert r.secret_bits == 0 and r.zero_reason == "below horizon" and r.duration_s == 0
     df = budget(np.full(100, 30.0))
-    df.loc[:49, "transmittance"] = np.nan
+    df.transmittance[:50] = np.nan
     assert pass_key(df).duration_s == 50
 
 
@@ -121,21 +123,20 @@ def test_pass_table_units_and_rows():
     assert t["zero_reason"].iloc[1] == "block too short for finite key"
 
 
-def test_attrs_override_and_missing():
-    df = budget(np.full(100, 30.0))
-    slow = pass_key(df, repetition_rate_hz=1e7)
-    assert slow.detections == pytest.approx(pass_key(df).detections / 10, rel=1e-6)
-    df.attrs.pop("gate_width_ns")
-    with pytest.raises(InputError, match=r"^gate_width_ns is missing: give it as an option or in the budget attrs$"):
-        pass_key(df)
+def test_budget_parameters_travel_with_the_budget():
+    slow = pass_key(budget(np.full(100, 30.0), rep_hz=1e7))
+    assert slow.detections == pytest.approx(pass_key(budget(np.full(100, 30.0))).detections / 10,
+                                            rel=1e-6)
+    with pytest.raises(InputError, match=r"^gate_width_ns = 0 is outside the range gate_width_ns > 0$"):
+        pass_key(budget(np.full(100, 30.0), gate_ns=0.0))
 
 
 def test_bad_budget_messages():
-    df = budget(np.full(10, 30.0)).drop(columns="transmittance")
-    with pytest.raises(InputError, match=r"^budget is missing column 'transmittance'"):
-        pass_key(df)
+    df = budget_table(np.full(10, 30.0)).drop(columns="transmittance")
+    with pytest.raises(InputError, match=r"^budget table lacks column\(s\) transmittance$"):
+        LinkBudget.from_frame(df, repetition_rate_hz=1e8, gate_width_ns=2.0, sample_s=1.0)
     df = budget(np.full(10, 30.0))
-    df.loc[3, "transmittance"] = 1.5
+    df.transmittance[3] = 1.5
     with pytest.raises(InputError, match=r"^transmittance = 1.5 is outside the range 0 <= transmittance <= 1$"):
         pass_key(df)
     with pytest.raises(InputError, match=r"^protocol = BBM92 is not DecoyBB84"):

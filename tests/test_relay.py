@@ -4,7 +4,9 @@ import pandas as pd
 import pytest
 
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.network.relay import Demand, FibreLink, decoy_bb84_fibre_rate_bps, relay_flow
+from orbitqkd.core.keyrate.fibre import decoy_bb84_fibre_rate_bps
+from orbitqkd.model import Demand, FibreLink
+from orbitqkd.network.relay import relay_flow
 
 DAY = pd.Timestamp("2017-06-15T00:00Z")
 

@@ -9,14 +9,17 @@ from hypothesis import strategies as st
 pytest.importorskip("distributed")
 
 from orbitqkd.errors import InputError
-from orbitqkd.core.events import PASS_COLUMNS, default_step_s, find_passes
+from orbitqkd.core.events import PASS_COLUMNS, default_step_s
+from orbitqkd.chain import find_passes, resolve_satellites, resolve_stations
 from orbitqkd.executors import (
     find_passes_dask, satellite_from_wire, satellite_to_wire, stitch_passes, time_shards,
 )
-from orbitqkd.io.tle import Satellite, load_satellites
+from orbitqkd.io.tle import load_satellites
+from orbitqkd.model import Satellite
 
 START = "2026-03-19"  # epoch of the bundled 'active' catalogue
 STATIONS = ["Graz", "Xinglong", "Tenerife"]
+STATION_OBJECTS = resolve_stations(STATIONS)  # find_passes_dask takes objects
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +30,7 @@ def leo60():
 
 @pytest.fixture(scope="module")
 def reference(leo60):
-    return find_passes(leo60, STATIONS, START, days=2)
+    return find_passes(leo60, STATIONS, START, days=2).table
 
 
 def assert_identical(ours, ref, tol_s=1e-3):
@@ -49,17 +52,17 @@ def assert_identical(ours, ref, tol_s=1e-3):
 
 
 def test_sharded_threads_equals_single_process(leo60, reference):
-    ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler="threads",
-                            shard_days=0.5, shard_satellites=25)
+    ours = find_passes_dask(leo60, STATION_OBJECTS, START, days=2, scheduler="threads",
+                            shard_days=0.5, shard_satellites=25).table
     assert_identical(ours, reference)
 
 
 def test_stitching_happens_and_matters(leo60, reference):
     # quarter-day shards cut many passes; without stitching there would be extra rows
-    ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler="sync", shard_days=0.25,
-                            shard_satellites=60)
+    ours = find_passes_dask(leo60, STATION_OBJECTS, START, days=2, scheduler="sync",
+                            shard_days=0.25, shard_satellites=60).table
     assert_identical(ours, reference)
-    pieces = [find_passes(leo60, STATIONS, a, b) for a, b in
+    pieces = [find_passes(leo60, STATIONS, a, b).table for a, b in
               time_shards(pd.Timestamp(START, tz="UTC"), pd.Timestamp("2026-03-21", tz="UTC"),
                           default_step_s(leo60), 0.25)]
     assert sum(map(len, pieces)) > len(reference)
@@ -68,16 +71,16 @@ def test_stitching_happens_and_matters(leo60, reference):
 def test_long_passes_cross_several_shards():
     # GLONASS passes last hours: 2.4-hour shards cut some passes into three or more pieces
     sats = load_satellites("glonass")
-    ref = find_passes(sats, ["Graz", "Ali"], "2022-02-04", days=1.5)
-    ours = find_passes_dask(sats, ["Graz", "Ali"], "2022-02-04", days=1.5, scheduler="sync",
-                            shard_days=0.1, shard_satellites=7)
+    ref = find_passes(sats, ["Graz", "Ali"], "2022-02-04", days=1.5).table
+    ours = find_passes_dask(sats, resolve_stations(["Graz", "Ali"]), "2022-02-04", days=1.5,
+                            scheduler="sync", shard_days=0.1, shard_satellites=7).table
     assert (ref.duration_s > 2 * 0.1 * 86400).any()
     assert_identical(ours, ref)
 
 
 def test_local_cluster_two_workers(leo60, reference):
-    ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler=None, shard_days=1.0,
-                            shard_satellites=30)
+    ours = find_passes_dask(leo60, STATION_OBJECTS, START, days=2, scheduler=None,
+                            shard_days=1.0, shard_satellites=30).table
     assert_identical(ours, reference)
 
 
@@ -87,11 +90,12 @@ def test_scheduler_address_and_client(leo60, reference):
     from orbitqkd.executors import local_cluster
 
     with local_cluster(2) as cluster:
-        ours = find_passes_dask(leo60, STATIONS, START, days=2, scheduler=cluster.scheduler_address,
-                                shard_satellites=30)
+        ours = find_passes_dask(leo60, STATION_OBJECTS, START, days=2,
+                                scheduler=cluster.scheduler_address, shard_satellites=30).table
         assert_identical(ours, reference)
         with Client(cluster) as client:
-            ours = find_passes_dask(leo60[:10], STATIONS, START, days=2, scheduler=client)
+            ours = find_passes_dask(leo60[:10], STATION_OBJECTS, START, days=2,
+                                    scheduler=client).table
             assert len(ours) == (reference.norad_id.isin([s.norad_id for s in leo60[:10]])).sum()
             assert client.status == "running"  # a client we were given stays open
 
@@ -122,21 +126,21 @@ def test_time_shards_whole_steps():
 
 
 def test_stitch_empty():
-    empty = find_passes("micius", ["Graz"], "2016-12-19", "2016-12-19T00:05")
+    empty = find_passes("micius", ["Graz"], "2016-12-19", "2016-12-19T00:05").table
     assert len(stitch_passes([empty, empty])) == 0
 
 
 def test_bad_arguments(leo60):
     with pytest.raises(InputError, match=r"^shard_days = 0 is outside the range"):
-        find_passes_dask(leo60, STATIONS, START, days=1, shard_days=0, scheduler="sync")
+        find_passes_dask(leo60, STATION_OBJECTS, START, days=1, shard_days=0, scheduler="sync")
     with pytest.raises(InputError, match=r"^shard_satellites = 0 is outside the range"):
-        find_passes_dask(leo60, STATIONS, START, days=1, shard_satellites=0, scheduler="sync")
+        find_passes_dask(leo60, STATION_OBJECTS, START, days=1, shard_satellites=0, scheduler="sync")
     with pytest.raises(InputError, match=r"^scheduler = 42 is not known"):
-        find_passes_dask(leo60, STATIONS, START, days=1, scheduler=42)
+        find_passes_dask(leo60, STATION_OBJECTS, START, days=1, scheduler=42)
     with pytest.raises(InputError, match=r"unknown options: bogus"):
-        find_passes_dask(leo60, STATIONS, START, days=1, scheduler="sync", bogus=1)
+        find_passes_dask(leo60, STATION_OBJECTS, START, days=1, scheduler="sync", bogus=1)
     with pytest.raises(InputError, match=r"more than once"):
-        find_passes_dask(leo60[:2] * 2, STATIONS, START, days=1, scheduler="sync")
+        find_passes_dask(leo60[:2] * 2, STATION_OBJECTS, START, days=1, scheduler="sync")
 
 
 def test_cli_passes_dask_matches_passes(tmp_path, capsys):
@@ -161,22 +165,24 @@ def test_cli_bad_scheduler(capsys):
 
 
 def test_progress_bar_counts_shards(capsys):
-    p = find_passes_dask("micius", ["Graz"], "2016-12-19", days=1, scheduler="sync",
-                         shard_days=0.25, progress=True)
+    micius = resolve_satellites("micius", near="2016-12-19T12:00")  # the middle of the span
+    p = find_passes_dask(micius, resolve_stations(["Graz"]), "2016-12-19", days=1,
+                         scheduler="sync", shard_days=0.25, progress=True)
     assert len(p) > 0
     assert "4/4" in capsys.readouterr().err
 
 
 GLONASS6 = load_satellites("glonass")[:6]
-GLONASS_REF = find_passes(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3)
+GLONASS_REF = find_passes(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3).table
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.floats(0.05, 1.5), st.integers(1, 6))
 def test_any_sharding_gives_the_same_passes(shard_days, shard_satellites):
     # long MEO passes cut into up to ~10 pieces, any satellite chunking
-    ours = find_passes_dask(GLONASS6, ["Graz", "Ali"], "2022-02-04", days=1.3, scheduler="sync",
-                            shard_days=shard_days, shard_satellites=shard_satellites)
+    ours = find_passes_dask(GLONASS6, resolve_stations(["Graz", "Ali"]), "2022-02-04", days=1.3,
+                            scheduler="sync", shard_days=shard_days,
+                            shard_satellites=shard_satellites).table
     assert_identical(ours, GLONASS_REF)
 
 
@@ -185,9 +191,9 @@ def test_scenario_candidates_on_dask_equal_the_single_process():
     from orbitqkd.io.scenario import Scenario
 
     sc = Scenario.from_toml("europe-glonass").replace(days=1.0)
-    one = scenario_candidates(sc)
+    one = scenario_candidates(sc).table
     for scheduler in ("sync", "threads"):
-        sharded = scenario_candidates(sc, scheduler=scheduler)
+        sharded = scenario_candidates(sc, executor=scheduler).table
         assert len(sharded) == len(one) > 10
         assert (sharded["norad_id"].to_numpy() == one["norad_id"].to_numpy()).all()
         assert np.allclose(sharded["key_bits"], one["key_bits"], rtol=1e-6, atol=1e-6)

@@ -43,7 +43,7 @@ def test_every_bundled_scenario_loads_with_its_network():
         assert sc.name == name
         assert sc.demands, name
         sats, links = scenario_satellites(sc)
-        assert sats and set(links) == {s.name for s in sats}
+        assert sats and len(links) == len(sats)
         # every user pair is joined to the network by stations or fibre
         nodes = {s.name for s in sc.stations} | {x for f in sc.fibre_links for x in (f.a, f.b)}
         assert all(d.a in nodes and d.b in nodes for d in sc.demands)
@@ -80,7 +80,7 @@ walker = { total = 6, planes = 2, phasing = 1, altitude_km = 19100.0, inclinatio
     sats, links = scenario_satellites(sc)
     assert [s.name for s in sats][:2] == ["Micius", "W-01-01"] and len(sats) == 7
     assert sats[0].epoch.date().isoformat() == "2016-12-18"  # nearest the start
-    assert links["W-02-03"] == "meo-qkd"
+    assert links[[s.name for s in sats].index("W-02-03")].name == "meo-qkd"
     assert sats[1].epoch == sc.start  # elements without an epoch take the start
 
 
@@ -128,7 +128,7 @@ def test_unknown_scenario_and_missing_tables(tmp_path):
 def test_china_austria_relays_key_through_micius_causally():
     """Liao et al. 2018: Micius holds key with Xinglong, then with Graz, and publishes the XOR."""
     sc = Scenario.from_toml("china-austria")
-    candidates = scenario_candidates(sc)
+    candidates = scenario_candidates(sc).table
     assert set(candidates["station"]) == {"Xinglong", "Graz"}
     assert candidates["cloud_free_probability"].between(0, 1).all()
     schedule = schedule_scenario(sc, candidates)

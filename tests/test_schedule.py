@@ -6,7 +6,8 @@ import pytest
 
 from conftest import make_pass, random_passes
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.network.schedule import ScheduleConfig, gantt_figure, rolling_horizon, schedule_passes
+from orbitqkd.network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
+from orbitqkd.plot import gantt_figure
 
 
 def _feasible(df, subset, cfg):

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from orbitqkd.errors import InputError, UnknownNameError
-from orbitqkd.io.stations import (GroundStation, bundled_stations, ecef_to_geodetic_altitude_km,
-                               geodetic_to_ecef_km, get_station, get_stations, read_stations)
+from orbitqkd.core.orbits import ecef_to_geodetic_altitude_km, geodetic_to_ecef_km
+from orbitqkd.io.stations import bundled_stations, get_station, get_stations, read_stations
+from orbitqkd.model import GroundStation
 
 REQUIRED = ["Xinglong", "Nanshan", "Delingha", "Lijiang", "Ali", "Graz", "Matera", "Tenerife",
             "Stellenbosch"]

@@ -3,7 +3,8 @@ import json
 import pytest
 
 from orbitqkd.errors import InputError, TLEFormatError, UnknownNameError
-from orbitqkd.io.tle import Satellite, load_satellites, parse_tle_text, tle_checksum, walker_delta
+from orbitqkd.io.tle import load_satellites, parse_tle_text
+from orbitqkd.model import Satellite, tle_checksum, walker_delta
 
 L1 = "1 41731U 16051A   16353.90152003  .00000364  00000-0  17957-4 0  9993"
 L2 = "2 41731  97.3699 267.4500 0013200 178.5836 246.0824 15.23915303 19063"

@@ -8,11 +8,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import TableFormat, emit_table
-from ..errors import InputError
+import pandas as pd
 
-# Used when neither an option, the file's attrs nor a column gives the value.
-DEFAULT_ATTRS = {"repetition_rate_hz": 1e8, "gate_width_ns": 2.0, "sample_s": 1.0}
+from ..chain import dual_downlink_passes
+from ..core.budget import LinkBudget
+from ..core.keyrate import BBM92, DecoyBB84, accumulate_blocks, block_key, pass_table
+from ..errors import InputError
+from ..io.tables import read_table
+from ..presets import link_presets
+from .app import TableFormat, app, emit_table
+from .options import Satellites
+
+# Used when neither an option nor a column of the table gives the value.
+DEFAULT_PARAMETERS = {"repetition_rate_hz": 1e8, "gate_width_ns": 2.0, "sample_s": 1.0}
+LinkName = Enum("LinkName", {name.replace("-", "_"): name for name in link_presets()}, type=str)
 
 
 class Protocol(str, Enum):
@@ -20,41 +29,31 @@ class Protocol(str, Enum):
     bbm92 = "bbm92"
 
 
-def read_budget(path: Path, **attrs) -> "pd.DataFrame":  # noqa: F821
-    """Read a link-budget table (CSV, JSON or Parquet) and fill its attrs.
+def read_budgets(path: Path, *, repetition_rate_hz, gate_width_ns, sample_s) -> list:
+    """The link budgets of a table file (CSV, JSON or Parquet), one per ``pass_id``.
 
-    Options in ``attrs`` win over the file's attrs (Parquet keeps them), which win
-    over a constant column of that name, which wins over :data:`DEFAULT_ATTRS`.
+    An option wins over a constant column of that name (as ``orbitqkd budget``
+    writes them), which wins over :data:`DEFAULT_PARAMETERS`.
     """
-    import pandas as pd
-
-    from ..io.tables import read_table
-
     df = read_table(path, "budget")
-    if "time_utc" in df.columns:
-        df["time_utc"] = pd.to_datetime(df["time_utc"], utc=True)
-    if "above_horizon" in df.columns:
-        df["above_horizon"] = df["above_horizon"].astype(str).str.lower().isin(["true", "1", "1.0"])
-    for name, default in DEFAULT_ATTRS.items():
-        if attrs.get(name) is not None:
-            df.attrs[name] = float(attrs[name])
-        elif df.attrs.get(name) is None:
-            df.attrs[name] = float(df[name].iloc[0]) if name in df.columns and len(df) else default
-    return df
+    given = dict(repetition_rate_hz=repetition_rate_hz, gate_width_ns=gate_width_ns,
+                 sample_s=sample_s)
+    values = {}
+    for name, default in DEFAULT_PARAMETERS.items():
+        if given[name] is not None:
+            values[name] = float(given[name])
+        elif name in df.columns and len(df):
+            values[name] = float(pd.to_numeric(df[name]).iloc[0])
+        elif name == "sample_s" and "time_utc" in df.columns and len(df) > 1:
+            step = pd.to_datetime(df["time_utc"], utc=True).diff().dt.total_seconds().median()
+            values[name] = float(step) if step > 0 else default
+        else:
+            values[name] = default
+    budget = LinkBudget.from_frame(df, **values)
+    return [b for _, b in budget.passes()] if len(budget) else [budget]
 
 
-def _split_passes(df):
-    """One DataFrame per pass (by ``pass_id`` when present), attrs kept."""
-    if "pass_id" not in df.columns:
-        return [df]
-    parts = []
-    for _, g in df.groupby("pass_id", sort=True):
-        g = g.copy()
-        g.attrs = dict(df.attrs)
-        parts.append(g)
-    return parts
-
-
+@app.command("keyrate")
 def keyrate(
     budget: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Link-budget table (CSV, JSON or Parquet) with time_utc, transmittance, noise_rate_cps and above_horizon; a pass_id column splits it into passes.")],
     protocol: Annotated[Protocol, typer.Option(help="Protocol: prepare-and-measure decoy-state BB84, or entanglement-based BBM92 over two downlinks.")] = Protocol.decoy_bb84,
@@ -82,39 +81,38 @@ def keyrate(
     fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,
 ):
     """Compute the secret key of each pass: detections, sifted bits, QBER, secret bits and why a pass gives zero."""
-    from ..core.keyrate import BBM92, DecoyBB84, accumulate_blocks, block_key, pass_table
-
     attrs = dict(repetition_rate_hz=repetition_rate_hz, gate_width_ns=gate_width_ns, sample_s=sample_s)
     common = dict(p_x=p_x, eps_sec=eps_sec, eps_cor=eps_cor, f_ec=f_ec, misalignment=misalignment,
                   finite=finite)
     if both_bases is not None:
         common["both_bases"] = both_bases
-    passes = _split_passes(read_budget(budget, **attrs))
+    passes = read_budgets(budget, **attrs)
     if protocol is Protocol.bbm92:
         if budget_b is None:
             raise InputError("budget_b is missing: --protocol bbm92 needs --budget-b FILE for the second station")
         proto = BBM92(pair_rate_hz=pair_rate_hz, coincidence_window_ns=coincidence_window_ns, **common)
-        passes_b = _split_passes(read_budget(budget_b, **attrs))
+        passes_b = read_budgets(budget_b, **attrs)
         if len(passes_b) != len(passes):
             raise InputError(f"budget_b has {len(passes_b)} passes but budget has {len(passes)}; they must match")
-        items, options = list(zip(passes, passes_b)), {"sample_s": sample_s}
+        items = list(zip(passes, passes_b))
     else:
         proto = DecoyBB84(mu_s=mu_s, mu_d=mu_d, mu_v=mu_v, p_s=p_s, p_d=p_d, optimise=optimise, **common)
-        items, options = passes, {}
+        items = passes
     if accumulate:
-        results = accumulate_blocks(items, proto, **options)
+        results = accumulate_blocks(items, proto)
     else:
-        results = [block_key([item], proto, **options) for item in items]
+        results = [block_key([item], proto) for item in items]
     emit_table(pass_table(results), output, fmt)
 
 
+@app.command("dual-downlink")
 def dual_downlink(
     station_a: Annotated[str, typer.Argument(help="First ground station (name or 'lat,lon[,alt_m]').")],
     station_b: Annotated[str, typer.Argument(help="Second ground station.")],
-    satellites: Annotated[str, typer.Option("--satellites", "--tle", help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file.")] = "micius",
+    satellites: Satellites = "micius",
     start: Annotated[str, typer.Option(help="UTC start, ISO 8601.")] = "2021-04-25T00:00",
     days: Annotated[float, typer.Option(min=1e-3, max=366, help="Length of the span in days.")] = 2.0,
-    link: Annotated[str, typer.Option(help="Link preset of each arm (the station's own aperture is used).")] = "micius-xinglong",
+    link: Annotated[LinkName, typer.Option(help="Link preset of each arm (the station's own aperture is used).")] = LinkName.micius_xinglong,
     pair_rate_hz: Annotated[float, typer.Option(min=1.0, help="Photon-pair rate of the source in pairs per second.")] = 5.9e6,
     coincidence_window_ns: Annotated[float, typer.Option(min=0.01, help="Coincidence window in ns.")] = 2.5,
     finite: Annotated[bool, typer.Option("--finite/--asymptotic", help="Finite-key bound per window, or the asymptotic key.")] = True,
@@ -123,10 +121,7 @@ def dual_downlink(
     fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,
 ):
     """Entanglement-based BBM92 key of every window with the satellite above both stations."""
-    from ..core.keyrate import BBM92
-    from ..chain import dual_downlink_passes
-
     proto = BBM92(pair_rate_hz=pair_rate_hz, coincidence_window_ns=coincidence_window_ns, finite=finite)
-    table = dual_downlink_passes(satellites, station_a, station_b, start, days=days, link=link,
+    table = dual_downlink_passes(satellites, station_a, station_b, start, days=days, link=link.value,
                                  protocol=proto, step_s=step_s)
     emit_table(table, output, fmt)

@@ -27,13 +27,15 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from tqdm.auto import tqdm
+
+from ..constants import DAY_S, EARTH_MEAN_RADIUS_KM
 from ..errors import InputError, StaleElementsWarning, check_range
-from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
-from .orbits import (TimeBase, elevation_and_rate, enu_basis, look_angles, propagate_ecef,
-                     propagate_one_ecef)
-from ..io.stations import ecef_to_geodetic_altitude_km, get_stations
+from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
-from ..io.tle import Satellite, epoch_age_days, load_satellites
+from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
+from .orbits import (TimeBase, ecef_to_geodetic_altitude_km, elevation_and_rate, enu_basis,
+                     geodetic_to_ecef_km, look_angles, propagate_ecef, propagate_one_ecef)
 
 #: Sun elevation below which a station counts as dark (astronomical twilight ends) [deg]
 DARK_SUN_ELEVATION_DEG = -12.0
@@ -227,23 +229,50 @@ def _stale_warning(satellites, start, end):
         )
 
 
-def _resolve_span(start, end, days):
+#: Longest span of one search or scenario [days]
+MAX_DAYS = 3660.0
+
+
+def resolve_span(start, end=None, days=None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end) as UTC Timestamps from ``start`` and exactly one of ``end`` or ``days``."""
     t0 = parse_utc(start, "start")
     if (end is None) == (days is None):
         raise InputError("give exactly one of end or days")
     if days is not None:
-        check_range("days", days, 0.0, 3660.0, low_inclusive=False)
-        return t0, t0 + pd.to_timedelta(float(days) * 86400.0, unit="s")
+        check_range("days", days, 0.0, MAX_DAYS, low_inclusive=False)
+        return t0, t0 + pd.to_timedelta(float(days) * DAY_S, unit="s")
     return check_span(t0, end)
 
 
-def _as_satellites(satellites, near) -> list[Satellite]:
-    if isinstance(satellites, Satellite):
-        return [satellites]
-    if isinstance(satellites, (list, tuple)) and satellites and all(
-            isinstance(s, Satellite) for s in satellites):
-        return list(satellites)
-    return load_satellites(satellites, near=near)
+def check_satellites(satellites) -> tuple[Satellite, ...]:
+    """``satellites`` as a tuple of :class:`~orbitqkd.model.Satellite`, or an error.
+
+    Names are resolved at the edge (:func:`orbitqkd.io.tle.load_satellites`).
+    """
+    sats = (satellites,) if isinstance(satellites, Satellite) else tuple(satellites)
+    for s in sats:
+        if not isinstance(s, Satellite):
+            raise InputError(f"satellite = {s!r} is not a Satellite; load names and files with "
+                             "orbitqkd.load_satellites")
+    if not sats:
+        raise InputError("satellites = [] is empty; give at least one satellite")
+    return sats
+
+
+def check_stations(stations) -> tuple[GroundStation, ...]:
+    """``stations`` as a tuple of :class:`~orbitqkd.model.GroundStation` with unique names."""
+    stas = (stations,) if isinstance(stations, GroundStation) else tuple(stations)
+    seen = set()
+    for s in stas:
+        if not isinstance(s, GroundStation):
+            raise InputError(f"station = {s!r} is not a GroundStation; look names up with "
+                             "orbitqkd.get_stations")
+        if s.name in seen:
+            raise InputError(f"station = {s.name!r} is given twice; name each station once")
+        seen.add(s.name)
+    if not stas:
+        raise InputError("stations = [] is empty; give at least one station")
+    return stas
 
 
 def default_step_s(satellites) -> float:
@@ -371,23 +400,22 @@ def find_passes(
     dark_sun_elevation_deg: float = DARK_SUN_ELEVATION_DEG,
     progress: bool = False,
     chunk_size: int = 500,
-) -> pd.DataFrame:
+) -> PassTable:
     """Every pass of every satellite over every station in a time span.
 
     Parameters
     ----------
-    satellites : str, path, Satellite or list of Satellite
-        Bundled set name (``"micius"``, ``"glonass"``, ``"active"``), TLE/OMM
-        file, or satellites already loaded.
-    stations : str, GroundStation or list
-        Station names from the catalogue, ``"lat,lon[,alt_m]"`` strings, or
-        :class:`~orbitqkd.io.stations.GroundStation` objects; ``"all"`` for the catalogue.
+    satellites : Satellite or sequence of Satellite
+    stations : GroundStation or sequence of GroundStation
+        Names are resolved at the edge: :func:`orbitqkd.find_passes` accepts
+        names and files, this function only objects.
     start : str or datetime
         UTC start of the span.
     end, days : optional
         UTC end of the span, or its length [days]; give exactly one.
     min_elevation_deg : float, optional
-        Override every station's elevation floor [deg] (horizon masks still apply).
+        Override every station's elevation floor [deg] (horizon masks still
+        apply); the returned table carries the stations with that floor.
     step_s : float, optional
         Coarse grid step [s]; default :func:`default_step_s`. Passes shorter
         than the step are still found (see module notes).
@@ -398,28 +426,25 @@ def find_passes(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per pass, columns :data:`PASS_COLUMNS`. Times are tz-aware UTC;
-        ``min_range_km`` is the smallest of the ranges at rise, culmination and
-        set (the closest approach for near-circular orbits). Passes cut by the
-        span's ends are flagged ``starts_before_window`` / ``ends_after_window``.
-
-    Examples
-    --------
-    >>> p = find_passes("micius", ["Xinglong"], "2016-12-19", days=1)
-    >>> len(p) > 0, p.columns[0]
-    (True, 'satellite')
+    PassTable
+        ``table`` has one row per pass, columns :data:`PASS_COLUMNS`. Times are
+        tz-aware UTC; ``min_range_km`` is the smallest of the ranges at rise,
+        culmination and set (the closest approach for near-circular orbits).
+        Passes cut by the span's ends are flagged ``starts_before_window`` /
+        ``ends_after_window``. ``satellites`` and ``stations`` are the objects
+        the passes were computed for.
     """
-    t0, t1 = _resolve_span(start, end, days)
+    t0, t1 = resolve_span(start, end, days)
     check_range("dark_sun_elevation_deg", dark_sun_elevation_deg, -90.0, 90.0)
     check_range("chunk_size", chunk_size, 1, 1_000_000)
-    sats = _as_satellites(satellites, near=t0 + (t1 - t0) / 2)
+    sats = check_satellites(satellites)
+    stas = check_stations(stations)
     step_s = default_step_s(sats) if step_s is None else step_s
     check_range("step_s", step_s, 0.5, 600.0)
-    stas = get_stations(stations)
     if min_elevation_deg is not None:
         check_range("min_elevation_deg", min_elevation_deg, -5.0, 90.0, high_inclusive=False)
-        stas = [dataclasses.replace(s, min_elevation_deg=float(min_elevation_deg)) for s in stas]
+        stas = tuple(dataclasses.replace(s, min_elevation_deg=float(min_elevation_deg))
+                     for s in stas)
     _stale_warning(sats, t0, t1)
     seconds = utc_seconds_grid(t0, t1, step_s)
     base = TimeBase.for_span(t0, seconds[-1])
@@ -427,8 +452,6 @@ def find_passes(
 
     chunks = range(0, len(sats), chunk_size)
     if progress:
-        from tqdm.auto import tqdm
-
         chunks = tqdm(chunks, desc="propagating", unit="chunk")
     kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
     for c0 in chunks:
@@ -439,8 +462,9 @@ def find_passes(
             acc.extend(new)
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
     brackets = _Brackets.concat(parts, geo)
-    return _assemble(brackets, sats, stas, t0, seconds[-1], cat(kinds).astype(int),
-                     cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg)
+    table = _assemble(brackets, sats, stas, t0, seconds[-1], cat(kinds).astype(int),
+                      cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg)
+    return PassTable(table, sats, stas, t0, t1)
 
 
 def _at(values, j):
@@ -572,14 +596,159 @@ TRACK_COLUMNS = [
     "satellite_altitude_km", "sun_elevation_deg", "moon_elevation_deg",
     "moon_illuminated_fraction", "moon_separation_deg", "sun_separation_deg",
 ]
+_TRACK_ARRAYS = TRACK_COLUMNS[1:]
 
 
-def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> pd.DataFrame:
+@dataclasses.dataclass(frozen=True, eq=False)
+class Track:
+    """Geometry samples of one or many (satellite, station) spans, as arrays.
+
+    Attributes
+    ----------
+    satellites, stations : tuple
+        The objects the samples were computed for; ``satellite_index`` and
+        ``station_index`` give each sample's.
+    satellite_index, station_index : ndarray of int
+    pass_id : ndarray of int
+        The span (pass) each sample belongs to: the row label of the pass
+        table, or 0 for one track.
+    sample_s : float
+        Sample step [s].
+    time_utc : pandas.DatetimeIndex
+    elevation_deg ... sun_separation_deg : ndarray
+        :data:`TRACK_COLUMNS`; ``moon_separation_deg`` and ``sun_separation_deg``
+        are the angles between the line of sight and the Moon / Sun.
+    """
+
+    satellites: tuple
+    stations: tuple
+    satellite_index: np.ndarray
+    station_index: np.ndarray
+    pass_id: np.ndarray
+    sample_s: float
+    time_utc: pd.DatetimeIndex
+    elevation_deg: np.ndarray
+    azimuth_deg: np.ndarray
+    range_km: np.ndarray
+    range_rate_km_s: np.ndarray
+    satellite_altitude_km: np.ndarray
+    sun_elevation_deg: np.ndarray
+    moon_elevation_deg: np.ndarray
+    moon_illuminated_fraction: np.ndarray
+    moon_separation_deg: np.ndarray
+    sun_separation_deg: np.ndarray
+    per_pass: bool = False
+
+    def __len__(self) -> int:
+        return len(self.elevation_deg)
+
+    @property
+    def satellite(self) -> Satellite | None:
+        """The one satellite of the track (None for a track from bare arrays)."""
+        return self.satellites[0] if len(self.satellites) == 1 else None
+
+    @property
+    def station(self) -> GroundStation:
+        """The one station of the track (an error when it spans several)."""
+        if len(self.stations) != 1:
+            raise InputError(f"track spans {len(self.stations)} stations; take one with .select()")
+        return self.stations[0]
+
+    def select(self, rows) -> "Track":
+        """The samples ``rows`` (a boolean mask or indices)."""
+        rows = np.asarray(rows)
+        arrays = {f.name: getattr(self, f.name)[rows] for f in dataclasses.fields(self)
+                  if f.name not in ("satellites", "stations", "sample_s", "per_pass")}
+        return Track(satellites=self.satellites, stations=self.stations,
+                     sample_s=self.sample_s, per_pass=self.per_pass, **arrays)
+
+    def station_arrays(self, rows) -> dict:
+        """Per sample of ``rows``: the station's ``aperture_m``, ``obscuration_ratio``, ``altitude_m``."""
+        idx = self.station_index[rows]
+        return {name: np.array([getattr(s, name) for s in self.stations], dtype=float)[idx]
+                for name in ("aperture_m", "obscuration_ratio", "altitude_m")}
+
+    def horizon_floor_deg(self, rows) -> np.ndarray:
+        """Per sample of ``rows``: the station's elevation floor at the sample's azimuth [deg]."""
+        idx = self.station_index[rows]
+        az = self.azimuth_deg[rows]
+        floor = np.empty(idx.size)
+        for k, s in enumerate(self.stations):
+            mine = idx == k
+            floor[mine] = s.horizon_deg(np.nan_to_num(az[mine]))
+        return floor
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per sample; ``pass_id``, ``satellite``, ``norad_id`` and ``station``
+        come first for a track of a pass table (:func:`pass_tracks`) or of several stations."""
+        cols = {"time_utc": self.time_utc, **{c: getattr(self, c) for c in _TRACK_ARRAYS}}
+        df = pd.DataFrame(cols)
+        if self.per_pass or len(self.stations) > 1 or len(self.satellites) > 1:
+            sats = self.satellites
+            df.insert(0, "pass_id", self.pass_id)
+            df.insert(1, "satellite", np.array([s.name for s in sats], dtype=object)[
+                self.satellite_index] if sats else "")
+            df.insert(2, "norad_id", np.array([s.norad_id for s in sats])[self.satellite_index]
+                      if sats else 0)
+            df.insert(3, "station", np.array([s.name for s in self.stations], dtype=object)[
+                self.station_index])
+        return df
+
+    @classmethod
+    def from_arrays(cls, station: GroundStation, *, elevation_deg, range_km=None,
+                    satellite_altitude_km=None, time_utc=None, sample_s: float = 1.0,
+                    **columns) -> "Track":
+        """A track of one station from bare arrays (for what-if budgets).
+
+        Give ``elevation_deg`` and ``range_km`` or ``satellite_altitude_km`` (a
+        missing one follows from a spherical Earth); other :data:`TRACK_COLUMNS` may be
+        given (absent Sun / Moon: below the horizon, azimuth 0).
+        """
+        el = np.atleast_1d(np.asarray(elevation_deg, dtype=float))
+        n = el.size
+        if range_km is None and satellite_altitude_km is None:
+            raise InputError("give range_km or satellite_altitude_km (or both)")
+        r0 = geometry_radius_km(station)
+        s = np.sin(np.radians(el))
+        if range_km is not None and satellite_altitude_km is not None:
+            rng = np.broadcast_to(np.asarray(range_km, float), (n,)).astype(float)
+            h = np.broadcast_to(np.asarray(satellite_altitude_km, float), (n,)).astype(float)
+        elif range_km is None:
+            h = np.broadcast_to(np.asarray(satellite_altitude_km, float), (n,))
+            rs = EARTH_MEAN_RADIUS_KM + h
+            rng = np.sqrt(rs**2 - (r0 * np.cos(np.radians(el))) ** 2) - r0 * s
+        else:
+            rng = np.broadcast_to(np.asarray(range_km, float), (n,)).astype(float)
+            h = np.sqrt(r0**2 + rng**2 + 2 * r0 * rng * s) - EARTH_MEAN_RADIUS_KM
+        unknown = set(columns) - set(_TRACK_ARRAYS)
+        if unknown:
+            raise InputError(f"unknown track column(s) {', '.join(sorted(unknown))}; "
+                             f"columns are {', '.join(_TRACK_ARRAYS)}")
+        defaults = {"azimuth_deg": 0.0, "range_rate_km_s": np.nan, "sun_elevation_deg": -90.0,
+                    "moon_elevation_deg": -90.0, "moon_illuminated_fraction": 0.0,
+                    "moon_separation_deg": np.nan, "sun_separation_deg": np.nan}
+        arrays = {c: np.broadcast_to(np.asarray(columns.get(c, d), float), (n,)).astype(float)
+                  for c, d in defaults.items()}
+        times = (pd.DatetimeIndex(pd.to_datetime(time_utc, utc=True)) if time_utc is not None
+                 else pd.DatetimeIndex([pd.NaT] * n, tz="UTC"))
+        zeros = np.zeros(n, int)
+        return cls(satellites=(), stations=(station,), satellite_index=zeros,
+                   station_index=zeros, pass_id=zeros, sample_s=float(sample_s),
+                   time_utc=times, elevation_deg=el, range_km=rng,
+                   satellite_altitude_km=np.asarray(h, float), **arrays)
+
+
+def geometry_radius_km(station: GroundStation) -> float:
+    """Distance of a station from the centre of a spherical Earth [km] (mean radius + altitude)."""
+    return EARTH_MEAN_RADIUS_KM + station.altitude_m / 1000.0
+
+
+def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> Track:
     """Geometry samples of many (satellite, station, [start, end]) spans at once.
 
     ``start_s`` and ``end_s`` are seconds after ``t0``; each span is sampled
-    every ``step_s`` from its start, plus its end. Returns ``pass_id`` (the span's
-    index) and :data:`TRACK_COLUMNS`, one SGP4 call per satellite.
+    every ``step_s`` from its start, plus its end. ``pass_id`` is the span's
+    index; one SGP4 call per satellite.
     """
     start_s, end_s = np.asarray(start_s, float), np.asarray(end_s, float)
     counts = np.floor((end_s - start_s) / step_s + 1e-9).astype(np.int64) + 1
@@ -606,30 +775,31 @@ def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> 
     look = look_angles(r, v, sites, bases)
     sun, moon = sun_moon_ecef_km(t0, seconds)
     los = r - sites
-    return pd.DataFrame({
-        "pass_id": pass_id,
-        "time_utc": timestamps(t0, seconds),
-        "elevation_deg": look["elevation_deg"],
-        "azimuth_deg": look["azimuth_deg"],
-        "range_km": look["range_km"],
-        "range_rate_km_s": look["range_rate_km_s"],
-        "satellite_altitude_km": ecef_to_geodetic_altitude_km(r),
-        "sun_elevation_deg": body_elevation_deg(sun, sites, bases[:, 2]),
-        "moon_elevation_deg": body_elevation_deg(moon, sites, bases[:, 2]),
-        "moon_illuminated_fraction": moon_illuminated_fraction(sun, moon),
-        "moon_separation_deg": separation_deg(los, moon - sites),
-        "sun_separation_deg": separation_deg(los, sun - sites),
-    })
+    return Track(
+        satellites=tuple(sats), stations=tuple(stas), satellite_index=sat_row,
+        station_index=sta_row, pass_id=pass_id, sample_s=float(step_s),
+        time_utc=timestamps(t0, seconds),
+        elevation_deg=look["elevation_deg"],
+        azimuth_deg=look["azimuth_deg"],
+        range_km=look["range_km"],
+        range_rate_km_s=look["range_rate_km_s"],
+        satellite_altitude_km=ecef_to_geodetic_altitude_km(r),
+        sun_elevation_deg=body_elevation_deg(sun, sites, bases[:, 2]),
+        moon_elevation_deg=body_elevation_deg(moon, sites, bases[:, 2]),
+        moon_illuminated_fraction=moon_illuminated_fraction(sun, moon),
+        moon_separation_deg=separation_deg(los, moon - sites),
+        sun_separation_deg=separation_deg(los, sun - sites),
+    )
 
 
-def pass_track(satellite, station, start, end, step_s: float = 1.0) -> pd.DataFrame:
+def pass_track(satellite: Satellite, station: GroundStation, start, end,
+               step_s: float = 1.0) -> Track:
     """Geometry of one satellite seen from one station, sampled every ``step_s``.
 
     Parameters
     ----------
-    satellite : Satellite or str
-        A satellite, or a bundled set / file holding exactly one.
-    station : GroundStation or str
+    satellite : Satellite
+    station : GroundStation
     start, end : str or datetime
         UTC span (e.g. a pass's ``rise_utc`` and ``set_utc``).
     step_s : float
@@ -637,74 +807,40 @@ def pass_track(satellite, station, start, end, step_s: float = 1.0) -> pd.DataFr
 
     Returns
     -------
-    pandas.DataFrame
-        Columns :data:`TRACK_COLUMNS`; ``moon_separation_deg`` and
-        ``sun_separation_deg`` are the angles between the line of sight and the
-        Moon / Sun. ``attrs`` holds ``satellite``, ``norad_id``, ``station``,
-        ``sample_s``.
+    Track
     """
     t0, t1 = check_span(start, end)
     check_range("step_s", step_s, 0.001, 3600.0)
-    sats = _as_satellites(satellite, near=t0)
+    sats = check_satellites(satellite)
     if len(sats) != 1:
-        raise InputError(f"satellite = {satellite!r} holds {len(sats)} satellites; pass_track takes one")
-    sta = get_stations(station)[0]
+        raise InputError(f"satellite = {len(sats)} satellites; pass_track takes one")
+    sta = check_stations(station)
+    if len(sta) != 1:
+        raise InputError(f"station = {len(sta)} stations; pass_track takes one")
     _stale_warning(sats, t0, t1)
-    df = _sample_tracks(sats, [0], [sta], [0], t0, [0.0], [(t1 - t0).total_seconds()], step_s)
-    df = df.drop(columns="pass_id")[TRACK_COLUMNS]
-    df.attrs.update(satellite=sats[0].name, norad_id=sats[0].norad_id, station=sta.name,
-                    sample_s=float(step_s))
-    return df
+    return _sample_tracks(sats, [0], sta, [0], t0, [0.0], [(t1 - t0).total_seconds()], step_s)
 
 
-def pass_tracks(passes: pd.DataFrame, satellites, stations=None, step_s: float = 1.0) -> pd.DataFrame:
-    """Sample every pass of a :func:`find_passes` table from rise to set.
+def pass_tracks(passes: PassTable, step_s: float = 1.0) -> Track:
+    """Sample every pass of a :class:`~orbitqkd.model.PassTable` from rise to set.
 
-    Parameters
-    ----------
-    passes : pandas.DataFrame
-        Rows of :func:`find_passes` (at least ``norad_id``, ``station``,
-        ``rise_utc``, ``set_utc``).
-    satellites : list of Satellite or str
-        The satellites the passes were computed for (matched by NORAD id).
-    stations : list of GroundStation or names, optional
-        The stations (matched by name); default: looked up from the table.
-    step_s : float
-        Sample spacing [s].
-
-    Returns
-    -------
-    pandas.DataFrame
-        Long table: ``pass_id`` (the row label in ``passes``), ``satellite``,
-        ``norad_id``, ``station`` and :data:`TRACK_COLUMNS`; ``attrs["sample_s"]``.
+    The satellites and stations are the table's own; ``pass_id`` is the row
+    label of each pass in ``passes.table``.
     """
     check_range("step_s", step_s, 0.001, 3600.0)
-    cols = list(TRACK_COLUMNS)
-    if len(passes) == 0:
-        out = pd.DataFrame(columns=["pass_id", "satellite", "norad_id", "station"] + cols)
-        out.attrs["sample_s"] = float(step_s)
-        return out
-    t0 = parse_utc(passes["rise_utc"].min())
-    sats = _as_satellites(satellites, near=t0)
-    by_norad = {s.norad_id: k for k, s in enumerate(sats)}
-    missing = set(passes["norad_id"]) - set(by_norad)
-    if missing:
-        raise InputError(f"norad_id = {sorted(missing)[0]} of the passes is not among the satellites given")
-    stas = get_stations(sorted(set(passes["station"]))) if stations is None else get_stations(stations)
-    by_name = {s.name: k for k, s in enumerate(stas)}
-    unknown = set(passes["station"]) - set(by_name)
-    if unknown:
-        raise InputError(f"station = {sorted(unknown)[0]!r} of the passes is not among the stations given")
-    rise = (pd.to_datetime(passes["rise_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
-    set_ = (pd.to_datetime(passes["set_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
-    sat_idx = passes["norad_id"].map(by_norad).to_numpy()
-    sta_idx = passes["station"].map(by_name).to_numpy()
-    df = _sample_tracks(sats, sat_idx, stas, sta_idx, t0, rise, set_, step_s)
-    labels = passes.index.to_numpy()
-    k = df["pass_id"].to_numpy()
-    df["pass_id"] = labels[k]
-    df.insert(1, "satellite", np.array([s.name for s in sats], dtype=object)[sat_idx[k]])
-    df.insert(2, "norad_id", np.array([s.norad_id for s in sats])[sat_idx[k]])
-    df.insert(3, "station", np.array([s.name for s in stas], dtype=object)[sta_idx[k]])
-    df.attrs["sample_s"] = float(step_s)
-    return df
+    if not isinstance(passes, PassTable):
+        raise InputError(f"passes = {type(passes).__name__} is not a PassTable; see find_passes()")
+    df = passes.table
+    sats, stas = passes.satellites, passes.stations
+    if len(df) == 0:
+        z = np.zeros(0, int)
+        return dataclasses.replace(
+            _sample_tracks(sats, z, stas, z, passes.start, np.zeros(0), np.zeros(0), step_s),
+            per_pass=True)
+    t0 = parse_utc(df["rise_utc"].min())
+    rise = (pd.to_datetime(df["rise_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    set_ = (pd.to_datetime(df["set_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    track = _sample_tracks(sats, passes.satellite_index(), stas, passes.station_index(), t0,
+                           rise, set_, step_s)
+    labels = df.index.to_numpy()
+    return dataclasses.replace(track, pass_id=labels[track.pass_id], per_pass=True)

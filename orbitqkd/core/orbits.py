@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from sgp4.api import SatrecArray
 
-from ..constants import DAY_S, J2000_JD
+from ..constants import DAY_S, J2000_JD, WGS84_A_KM, WGS84_E2
 from ..timescales import jd_utc_split, skyfield_times
 
 # Earth rotation rate used with GMST 1982 [rad/s], Vallado et al. 2006 [1]
@@ -205,3 +205,41 @@ def elevation_and_rate(r_km, v_km_s, site_km, up):
     cos_el = np.sqrt(np.maximum(1.0 - sin_el * sin_el, 1e-300))
     el_rate = (_dot(v_km_s, up) - sin_el * rate) / (rng * cos_el)
     return np.degrees(el), np.degrees(el_rate)
+
+
+def geodetic_to_ecef_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
+    """WGS 84 geodetic coordinates to Earth-fixed Cartesian [km], shape (..., 3).
+
+    References
+    ----------
+    NIMA TR8350.2 (2000), Eq. 4-14.
+    """
+    lat = np.radians(latitude_deg)
+    lon = np.radians(longitude_deg)
+    h_km = np.asarray(altitude_m, dtype=float) / 1000.0
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)  # prime vertical radius
+    x = (n + h_km) * np.cos(lat) * np.cos(lon)
+    y = (n + h_km) * np.cos(lat) * np.sin(lon)
+    z = (n * (1.0 - WGS84_E2) + h_km) * np.sin(lat)
+    return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
+
+
+def ecef_to_geodetic_altitude_km(r_km) -> np.ndarray:
+    """Height above the WGS 84 ellipsoid [km] of Earth-fixed positions (..., 3).
+
+    Bowring's method with two iterations (Bowring 1976, Survey Review 23, 323),
+    accurate to millimetres from the ground to GEO.
+    """
+    r = np.asarray(r_km, dtype=float)
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    p = np.hypot(x, y)
+    b = WGS84_A_KM * np.sqrt(1.0 - WGS84_E2)
+    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
+    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(2):
+        beta = np.arctan2(b * np.sin(lat), WGS84_A_KM * np.cos(lat))
+        lat = np.arctan2(z + ep2 * b * np.sin(beta) ** 3, p - WGS84_E2 * WGS84_A_KM * np.cos(beta) ** 3)
+    n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
+    cos_lat = np.cos(lat)
+    return np.where(np.abs(cos_lat) > 1e-9, p / np.where(cos_lat == 0, 1, cos_lat) - n,
+                    np.abs(z) - b)

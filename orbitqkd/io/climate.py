@@ -213,3 +213,33 @@ def cloud_free_probability(station_name, month=None, *, date=None, source=None):
         raise InputError(f"station = {name!r} has no cloud-free probability for month {m}")
     out = out.reshape(np.shape(month if date is None else date)) if not scalar else out
     return float(out[0]) if scalar else out
+
+
+def with_cloud_probability(passes: pd.DataFrame, source=None, default: float | None = None,
+                           overrides=None) -> pd.DataFrame:
+    """Add ``cloud_free_probability`` to each pass from the climatology.
+
+    The value is the station's for the UTC date of culmination: a daily
+    forecast row of ``source`` if there is one, else the monthly climatology
+    (:func:`orbitqkd.io.climate.cloud_free_probability`). ``overrides`` (station
+    -> probability) wins over both; stations missing from the climatology take
+    ``default`` when given, else raise.
+    """
+
+    out = passes.copy()
+    p = np.full(len(out), np.nan)
+    overrides = dict(overrides or {})
+    dates = pd.to_datetime(out["culmination_utc"], utc=True).dt.strftime("%Y-%m-%d")
+    for station, rows in out.groupby("station").groups.items():
+        idx = out.index.get_indexer(rows)
+        if station in overrides:
+            p[idx] = float(overrides[station])
+            continue
+        try:
+            p[idx] = cloud_free_probability(station, date=list(dates.iloc[idx]), source=source)
+        except UnknownNameError:
+            if default is None:
+                raise
+            p[idx] = default
+    out["cloud_free_probability"] = p
+    return out

@@ -23,14 +23,15 @@ References
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError, check_range
 from ..core.orbits import TimeBase, propagate_ecef
-from .tables import _jsonable, write_json
-from .stations import get_stations
+from ..model import PassTable
+from .tables import _jsonable, read_table, write_json
 
 #: Speed of light in vacuum [km/s] (SI definition, CGPM 1983)
 C_KM_S = 299_792.458
@@ -74,10 +75,6 @@ def normalise_passes(passes_df: pd.DataFrame, source: str = "passes") -> pd.Data
 
 def read_passes(path: str | os.PathLike) -> pd.DataFrame:
     """Read a pass table written by ``orbitqkd passes`` (CSV, JSON or Parquet)."""
-    from pathlib import Path
-
-    from .tables import read_table
-
     df = read_table(path, "passes")
     return normalise_passes(df, f"passes = '{Path(path).name}'")
 
@@ -92,21 +89,16 @@ def _station_id(name: str) -> str:
     return f"station/{name}"
 
 
-def passes_to_czml(passes_df: pd.DataFrame, satellites, stations=None, step_s: float = 30.0,
+def passes_to_czml(passes: PassTable, step_s: float = 30.0,
                    name: str = "orbitqkd passes") -> list[dict]:
     """A CZML document showing satellites, stations and the line of sight of every pass.
 
     Parameters
     ----------
-    passes_df : DataFrame
-        Passes as :func:`~orbitqkd.core.events.find_passes` returns them (or as read
-        back from its CSV/Parquet output).
-    satellites : list of Satellite, Satellite, or str
-        The satellites of the passes (matched by NORAD id), or a bundled set /
-        TLE file to load them from.
-    stations : list of GroundStation or names, optional
-        The stations of the passes (matched by name); default: look up the
-        ``station`` names of the table in the bundled catalogue.
+    passes : PassTable
+        Passes with the satellites and stations they were computed for
+        (:func:`orbitqkd.find_passes`, or a table read back with
+        :func:`read_passes` and resolved at the edge).
     step_s : float
         Spacing of the position samples [s] (Lagrange degree-5 interpolation in
         the viewer; 30 s keeps LEO within metres).
@@ -130,28 +122,15 @@ def passes_to_czml(passes_df: pd.DataFrame, satellites, stations=None, step_s: f
           from satellite to station whose ``positions.references`` are the two
           objects' positions and whose ``availability`` is ``rise/set``.
     """
-    from ..core.events import _as_satellites
-
-    df = normalise_passes(passes_df)
+    df = normalise_passes(passes.table)
     check_range("step_s", step_s, 0.1, 3600.0)
     if len(df) == 0:
         raise InputError("passes hold no rows; nothing to export to CZML")
     t0, t1 = df["rise_utc"].min(), df["set_utc"].max()
-    sats = {s.norad_id: s for s in _as_satellites(satellites, near=t0 + (t1 - t0) / 2)}
+    sats = {s.norad_id: s for s in passes.satellites}
     wanted = pd.unique(df["norad_id"].astype(np.int64))
-    missing = [int(n) for n in wanted if int(n) not in sats]
-    if missing:
-        raise InputError(f"satellites lack NORAD ids {', '.join(map(str, missing[:10]))} "
-                         f"that the passes hold")
-    names = list(pd.unique(df["station"]))
-    if stations is None:
-        stas = get_stations(names)
-    else:
-        by_name = {s.name: s for s in get_stations(stations)}
-        unknown = [n for n in names if n not in by_name]
-        if unknown:
-            raise InputError(f"stations lack {', '.join(unknown)} that the passes hold")
-        stas = [by_name[n] for n in names]
+    by_name = {s.name: s for s in passes.stations}
+    stas = [by_name[n] for n in pd.unique(df["station"])]
 
     span_s = (t1 - t0).total_seconds()
     seconds = np.arange(0.0, span_s, float(step_s))

@@ -77,9 +77,11 @@ from .data import data_dir, data_path
 from ..errors import (DataFileError, InputError, OrbitQKDError, UnknownNameError, check_choice,
                      check_range)
 from ..network.relay import OBJECTIVES as RELAY_OBJECTIVES
-from ..network.relay import Demand, FibreLink
 from ..network.schedule import METHODS, ScheduleConfig
-from .stations import STATION_COLUMNS, GroundStation, bundled_stations
+from ..model import Demand, FibreLink, GroundStation, Satellite, parse_horizon_mask, walker_delta
+from ..presets import link_preset
+from .stations import STATION_COLUMNS, bundled_stations
+from .tle import BUNDLED_TLE, load_satellites
 from ..timescales import parse_utc
 
 _TOP_KEYS = ("scenario", "satellites", "stations", "schedule", "fibre", "demands", "relay")
@@ -156,8 +158,6 @@ class SatelliteSpec:
     walker: Mapping = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
-        from ..core.budget import link_preset
-
         for field in ("link", "name") + (("tle",) if self.tle is not None else ()):
             if not isinstance(getattr(self, field), str):
                 raise InputError(f"{field} = {getattr(self, field)!r} is not a text string")
@@ -179,8 +179,6 @@ class SatelliteSpec:
 
     def load(self, near) -> list:
         """The satellites of this spec (element sets nearest ``near``)."""
-        from .tle import Satellite, load_satellites, walker_delta
-
         if self.elements:
             el = dict(self.elements)
             epoch = el.pop("epoch", near)
@@ -426,8 +424,6 @@ class Scenario:
 
 def _resolve(value: str, base_dir: Path) -> str:
     """A bundled TLE set name as is; a path relative to the scenario's folder."""
-    from .tle import BUNDLED_TLE
-
     if value.lower() in BUNDLED_TLE or Path(value).is_absolute():
         return value
     return str(base_dir / value)
@@ -442,9 +438,7 @@ def _station(t: dict, catalogue: dict) -> GroundStation:
         if key in fields and not isinstance(fields[key], (int, float)):
             raise InputError(f"{key} = {fields[key]!r} is not a number")
     if "horizon_mask" in fields:
-        from .stations import _parse_mask
-
-        fields["horizon_mask"] = _parse_mask(str(fields["horizon_mask"]), "horizon_mask")
+        fields["horizon_mask"] = parse_horizon_mask(str(fields["horizon_mask"]), "horizon_mask")
     by_lower = {k.lower(): v for k, v in catalogue.items()}
     known = by_lower.get(str(t["name"]).lower())
     if known is not None:

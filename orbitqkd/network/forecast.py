@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, check_range
+from .relay import relay_flow
+from .schedule import ScheduleConfig, schedule_passes
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
 
@@ -87,38 +89,6 @@ def quantile_bands(values, quantiles=DEFAULT_QUANTILES) -> dict:
     return out
 
 
-def with_cloud_probability(passes: pd.DataFrame, source=None, default: float | None = None,
-                           overrides=None) -> pd.DataFrame:
-    """Add ``cloud_free_probability`` to each pass from the climatology.
-
-    The value is the station's for the UTC date of culmination: a daily
-    forecast row of ``source`` if there is one, else the monthly climatology
-    (:func:`orbitqkd.io.climate.cloud_free_probability`). ``overrides`` (station
-    -> probability) wins over both; stations missing from the climatology take
-    ``default`` when given, else raise.
-    """
-    from ..io.climate import cloud_free_probability
-    from ..errors import UnknownNameError
-
-    out = passes.copy()
-    p = np.full(len(out), np.nan)
-    overrides = dict(overrides or {})
-    dates = pd.to_datetime(out["culmination_utc"], utc=True).dt.strftime("%Y-%m-%d")
-    for station, rows in out.groupby("station").groups.items():
-        idx = out.index.get_indexer(rows)
-        if station in overrides:
-            p[idx] = float(overrides[station])
-            continue
-        try:
-            p[idx] = cloud_free_probability(station, date=list(dates.iloc[idx]), source=source)
-        except UnknownNameError:
-            if default is None:
-                raise
-            p[idx] = default
-    out["cloud_free_probability"] = p
-    return out
-
-
 def _band_frame(values, keys: pd.DataFrame, unit: str, quantiles) -> pd.DataFrame:
     bands = quantile_bands(values, quantiles)
     out = keys.reset_index(drop=True).copy()
@@ -172,9 +142,6 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         ``p90_bits``), ``pairs`` (per UTC date and demand, same bands),
         ``schedule`` (the :class:`~orbitqkd.network.schedule.ScheduleResult`).
     """
-    from .relay import relay_flow
-    from .schedule import ScheduleConfig, schedule_passes
-
     check_range("relay_samples", relay_samples, 0, samples)
     for col in ("key_bits", "cloud_free_probability"):
         if col not in candidates:
@@ -220,105 +187,3 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
     return {"stations": table, "pairs": pairs, "schedule": result}
 
 
-def forecast_figure(result: dict, title: str = "Secret key forecast"):
-    """Expected key per day with P10-P90 bands: one panel for stations, one for user pairs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = [("stations", "station", "ground station (shared with the satellite)")]
-    if len(result.get("pairs", [])):
-        panels.append(("pairs", "demand", "user pair (through trusted relays)"))
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.6 * len(panels)), squeeze=False)
-    for ax, (key, col, label) in zip(axes[:, 0], panels):
-        df = result[key]
-        if not len(df):
-            ax.text(0.5, 0.5, "no served passes", ha="center", transform=ax.transAxes)
-            continue
-        dates = sorted(df["date"].unique())
-        names = sorted(df[col].unique())
-        width = 0.8 / len(names)
-        for j, name in enumerate(names):
-            d = df[df[col] == name].set_index("date").reindex(dates)
-            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
-            mid = d["expected_bits"].fillna(0) / 1e6
-            lo = (d["expected_bits"] - d["p10_bits"]).clip(lower=0).fillna(0) / 1e6
-            hi = (d["p90_bits"] - d["expected_bits"]).clip(lower=0).fillna(0) / 1e6
-            ax.bar(x, mid, width, label=name)
-            ax.errorbar(x, mid, yerr=[lo, hi], fmt="none", ecolor="k", capsize=2, lw=0.8)
-        ax.set_xticks(np.arange(len(dates)), dates, rotation=30, ha="right")
-        positive = df["expected_bits"][df["expected_bits"] > 0]
-        if len(positive) and positive.max() > 100 * positive.min():
-            ax.set_yscale("log")  # fibre and satellite pairs differ by decades
-        ax.set_ylabel("secret key [Mbit]")
-        ax.set_title(f"Expected key per {label}; bars P10-P90 over cloud cover")
-        ax.legend(fontsize="small", ncol=min(len(names), 4))
-        ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
-                   notes: str = "", formats=("csv", "parquet")) -> list:
-    """Write the forecast tables, a PNG plot and a self-contained HTML report.
-
-    Every file is written atomically into ``out_dir`` (which must exist):
-    ``stations.<fmt>``, ``pairs.<fmt>``, ``schedule.<fmt>`` (served passes),
-    ``forecast.png`` and ``report.html``. Returns the paths written.
-    """
-    import matplotlib.pyplot as plt
-    from pathlib import Path
-
-    from ..errors import InputError
-    from ..io.tables import html_report, save_figure, write_table, write_text
-
-    out = Path(out_dir)
-    if not out.is_dir():
-        raise InputError(f"output directory = '{out}' does not exist")
-    written = []
-    served = result["schedule"].served
-    for name, df in (("stations", result["stations"]), ("pairs", result["pairs"]),
-                     ("schedule", served)):
-        for fmt in formats:
-            written.append(write_table(df, out / f"{name}.{fmt}"))
-    fig = forecast_figure(result, title)
-    written.append(save_figure(fig, out / "forecast.png"))
-    summary = pd.DataFrame([result["schedule"].summary()])
-    blocks = [("", notes)] if notes else []
-    blocks += [("Key per station and day", result["stations"]), ("Forecast", fig)]
-    if len(result["pairs"]):
-        blocks.append(("Key per user pair and day", result["pairs"]))
-    cols = [c for c in ("satellite", "station", "rise_utc", "set_utc", "max_elevation_deg",
-                        "key_bits", "cloud_free_probability", "expected_key_bits") if c in served]
-    blocks += [("Schedule", summary), ("Served passes", served[cols])]
-    written.append(write_text(html_report(title, blocks), out / "report.html"))
-    plt.close(fig)
-    return written
-
-
-def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
-                      relay_samples: int = 50, seed: int = 0, climate_source=None,
-                      step_s: float = 5.0, progress: bool = False, scheduler=None) -> dict:
-    """Daily key forecast of a scenario (:class:`orbitqkd.io.scenario.Scenario`).
-
-    ``start`` and ``days`` override the scenario's span (e.g. the next N days);
-    with a Dask ``scheduler`` the candidate passes are computed in shards.
-    Returns :func:`forecast_key`'s dict plus ``candidates`` and ``scenario``.
-    """
-    from ..chain import scenario_candidates
-
-    changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
-    if changes:
-        scenario = scenario.replace(**changes)
-    candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                     climate_source=climate_source, scheduler=scheduler)
-    result = forecast_key(
-        candidates, list(scenario.stations), config=scenario.schedule,
-        method=scenario.schedule_method, fibre_links=scenario.fibre_links,
-        demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
-        relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
-        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits)
-    result.update(candidates=candidates, scenario=scenario)
-    return result

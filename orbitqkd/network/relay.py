@@ -79,120 +79,13 @@ from scipy.optimize import linprog
 
 from ..constants import DAY_S
 from ..errors import InputError, check_choice, check_range
+from ..model import Demand, FibreLink
 from ..timescales import parse_utc
 
 OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
 _EARLY_BONUS = 1e-7
 _LEXI_TOL = 1e-7
-
-
-def decoy_bb84_fibre_rate_bps(length_km, attenuation_db_per_km=0.2, repetition_rate_hz=1e9,
-                              detector_efficiency=0.2, dark_count_probability=1e-7,
-                              misalignment_error=0.01, mean_photon_number=0.5,
-                              error_correction_efficiency=1.16, sifting_factor=0.5):
-    """Asymptotic decoy-state BB84 secret key rate over fibre [bit/s].
-
-    GLLP rate with infinitely many decoys (Lo, Ma & Chen, PRL 94, 230504
-    (2005), Eqs. 1-3; model of Ma, Qi, Zhao & Lo, PRA 72, 012326 (2005),
-    sec. IV):
-
-        R = q f_rep [ -Q_mu f H2(E_mu) + Q_1 (1 - H2(e_1)) ]
-
-    with channel transmittance ``eta = eta_det 10^(-alpha L / 10)``,
-    ``Y_0 = 2 p_dark`` (two detectors), ``Q_mu = Y_0 + 1 - exp(-eta mu)``,
-    ``E_mu Q_mu = Y_0 / 2 + e_d (1 - exp(-eta mu))``,
-    ``Y_1 = Y_0 + eta - Y_0 eta``, ``Q_1 = Y_1 mu exp(-mu)`` and
-    ``e_1 = (Y_0 / 2 + e_d eta) / Y_1``, evaluated by
-    :func:`orbitqkd.core.keyrate.decoy.decoy_rate`. Negative rates become 0.
-
-    Parameters
-    ----------
-    length_km : float or array
-        Fibre length [km].
-    attenuation_db_per_km : float
-        Fibre loss [dB/km] (0.2 dB/km: standard single-mode fibre at 1550 nm).
-    repetition_rate_hz : float
-        Source repetition rate [Hz] (1 GHz as in Lucamarini et al., Opt.
-        Express 21, 24550 (2013)).
-    detector_efficiency, dark_count_probability, misalignment_error : float
-        Receiver efficiency [0-1], dark counts per gate per detector, and the
-        optical error ``e_d``.
-    mean_photon_number, error_correction_efficiency, sifting_factor : float
-        Signal intensity ``mu``, ``f`` and the basis-sifting factor ``q``.
-
-    Examples
-    --------
-    >>> round(float(decoy_bb84_fibre_rate_bps(50.0)) / 1e6, 2)  # Mbit/s
-    2.32
-    >>> float(decoy_bb84_fibre_rate_bps(400.0))
-    0.0
-    """
-    from ..core.keyrate.decoy import decoy_rate
-
-    length = np.asarray(length_km, dtype=float)
-    eta = detector_efficiency * 10.0 ** (-attenuation_db_per_km * length / 10.0)
-    r = decoy_rate(mean_photon_number, eta, 2.0 * dark_count_probability, misalignment_error,
-                   f_ec=error_correction_efficiency, q=sifting_factor)  # [1] Eqs. 1-3
-    out = np.where(length >= 0, np.maximum(r, 0.0) * repetition_rate_hz, np.nan)
-    return out if out.ndim else float(out)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class FibreLink:
-    """A fibre QKD link between two ground nodes.
-
-    Give ``rate_bps`` (measured secret key rate) or ``length_km`` (the rate
-    then follows :func:`decoy_bb84_fibre_rate_bps` with ``model_params``).
-    """
-
-    a: str
-    b: str
-    length_km: float | None = None
-    rate_bps: float | None = None
-    model_params: Mapping[str, float] = dataclasses.field(default_factory=dict)
-
-    def __post_init__(self):
-        if self.a == self.b:
-            raise InputError(f"fibre link {self.a!r}-{self.b!r} joins a node to itself")
-        if self.length_km is None and self.rate_bps is None:
-            raise InputError(f"fibre link {self.a!r}-{self.b!r} needs length_km or rate_bps")
-        if self.length_km is not None:
-            check_range(f"fibre link {self.a}-{self.b}: length_km", self.length_km, 0.0)
-        if self.rate_bps is not None:
-            check_range(f"fibre link {self.a}-{self.b}: rate_bps", self.rate_bps, 0.0)
-        try:
-            self.key_rate_bps()
-        except TypeError as exc:
-            raise InputError(f"fibre link {self.a}-{self.b}: model_params: {exc}") from None
-
-    def key_rate_bps(self) -> float:
-        """Secret key rate [bit/s]: the given rate, else the decoy-BB84 model's."""
-        if self.rate_bps is not None:
-            return float(self.rate_bps)
-        return float(decoy_bb84_fibre_rate_bps(self.length_km, **dict(self.model_params)))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Demand:
-    """A user pair wanting shared key: ``bits_per_day`` caps it, ``weight`` ranks it."""
-
-    a: str
-    b: str
-    bits_per_day: float | None = None
-    weight: float = 1.0
-
-    def __post_init__(self):
-        if self.a == self.b:
-            raise InputError(f"demand {self.a!r}-{self.b!r} joins a node to itself")
-        if self.bits_per_day is not None:
-            check_range(f"demand {self.a}-{self.b}: bits_per_day", self.bits_per_day, 0.0,
-                        low_inclusive=False)
-        check_range(f"demand {self.a}-{self.b}: weight", self.weight, 0.0, low_inclusive=False)
-
-    @property
-    def name(self) -> str:
-        return f"{self.a}-{self.b}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -625,33 +518,3 @@ def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> lis
     return path[::-1]
 
 
-def relay_figure(result: RelayResult, title: str | None = None):
-    """Key delivered per user pair and UTC day (bars, log scale), with each pair's path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    daily = result.daily
-    names = list(result.demands["demand"]) if len(result.demands) else []
-    fig, ax = plt.subplots(figsize=(10, 4.2))
-    if daily.empty:
-        ax.text(0.5, 0.5, "no key delivered", ha="center", transform=ax.transAxes)
-    else:
-        dates = sorted(daily["date"].unique())
-        width = 0.8 / max(len(names), 1)
-        for j, name in enumerate(names):
-            d = daily[daily["demand"] == name].set_index("date")["bits"].reindex(dates)
-            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
-            path = result.demands.loc[result.demands["demand"] == name, "path"].iloc[0]
-            ax.bar(x, d.fillna(0.0).to_numpy() / 1e6, width,
-                   label=f"{name}: {path}" if path else f"{name}: no path")
-        ax.set_xticks(np.arange(len(dates)), [pd.Timestamp(t).strftime("%Y-%m-%d")
-                                              for t in dates])
-        ax.set_yscale("log")
-        ax.legend(fontsize="x-small", loc="best")
-    ax.set_ylabel("key delivered [Mbit]")
-    ax.set_title(title or f"Key delivered per user pair and day ({result.objective})")
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    return fig

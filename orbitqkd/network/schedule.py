@@ -569,35 +569,3 @@ def rolling_horizon(passes_df: pd.DataFrame, config: ScheduleConfig | None = Non
                    f"{windows} windows of {horizon_days:g} d advanced by {step_days:g} d")
 
 
-def gantt_figure(result: ScheduleResult, title: str | None = None):
-    """Gantt chart of the served passes: one row per station, bars coloured by satellite."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    served = result.served
-    stations = list(result.stations["station"])
-    fig, ax = plt.subplots(figsize=(11, 0.45 * max(len(stations), 2) + 1.6))
-    sats = list(pd.unique(result.passes["satellite"]))
-    cmap = plt.get_cmap("tab10" if len(sats) <= 10 else "tab20")
-    for k, sat in enumerate(sats):
-        rows = served[served["satellite"] == sat]
-        if rows.empty:
-            continue
-        y = rows["station"].map({s: i for i, s in enumerate(stations)}).to_numpy()
-        start = rows["rise_utc"].dt.tz_localize(None).to_numpy()
-        width = (rows["set_utc"] - rows["rise_utc"]).to_numpy()
-        ax.barh(y, width, left=start, height=0.6, color=cmap(k % cmap.N), label=sat)
-    if len(result.passes):  # the whole span of the candidates, not only the served ones
-        ax.set_xlim(result.passes["rise_utc"].min().tz_localize(None),
-                    result.passes["set_utc"].max().tz_localize(None))
-    ax.set_yticks(range(len(stations)), stations)
-    ax.invert_yaxis()
-    ax.set_xlabel("time (UTC)")
-    ax.set_title(title or f"Served passes ({result.method}, objective {result.objective})")
-    if len(sats):
-        ax.legend(loc="upper right", fontsize="small", title="satellite")
-    ax.grid(axis="x", alpha=0.3)
-    fig.autofmt_xdate()
-    return fig

@@ -1,10 +1,12 @@
-"""Secret key per pass: from link-budget time series to detections, QBER and key.
+"""Secret key per pass: from link-budget arrays to detections, QBER and key.
 
-The budget is a DataFrame with one row per sample (columns ``time_utc``,
-``transmittance``, ``noise_rate_cps``, ``above_horizon``; attrs
-``repetition_rate_hz``, ``gate_width_ns``, ``sample_s``). All samples of a pass
-form one finite-key block; :func:`accumulate_blocks` pools several passes when
-one is too short.
+A budget is any object with per-sample arrays ``transmittance`` [linear,
+transmitter aperture to click], ``noise_rate_cps`` [all detectors],
+``above_horizon`` [bool], ``repetition_rate_hz`` [Hz], ``gate_width_ns`` [ns],
+``time_utc`` and a ``sample_s`` step [s]: a
+:class:`~orbitqkd.core.budget.LinkBudget`. All samples of a pass form one
+finite-key block; :func:`accumulate_blocks` pools several passes when one is
+too short.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from .decoy import error_gain, gain
 from .finite import decoy_key_length
 from .protocol import BBM92, DecoyBB84
 
-REQUIRED_COLUMNS = ("time_utc", "transmittance", "noise_rate_cps", "above_horizon")
 QBER_THRESHOLD = 0.11  # BB84 one-way limit with f = 1 (Shor-Preskill), for the zero reason
 
 ZERO_BELOW_HORIZON = "below horizon"
@@ -97,30 +98,11 @@ class PassKey:
 # Budget handling
 
 
-def _attr(df, name, override, default=None):
-    """Option, else ``df.attrs[name]``, else a column of that name, else ``default``."""
-    value = override if override is not None else df.attrs.get(name)
-    if value is None and name in df.columns and len(df):
-        value = float(df[name].iloc[0])
-    value = default if value is None else value
-    if value is None:
-        raise InputError(f"{name} is missing: give it as an option or in the budget attrs")
-    return float(check_range(name, float(value), 0.0, low_inclusive=False))
-
-
-def _check_columns(df: pd.DataFrame) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"budget = {type(df).__name__} is not a pandas DataFrame")
-    for col in REQUIRED_COLUMNS:
-        if col not in df.columns:
-            raise InputError(f"budget is missing column {col!r}; required: {', '.join(REQUIRED_COLUMNS)}")
-
-
-def _valid(df: pd.DataFrame, suffix: str = "") -> np.ndarray:
+def _valid(budget) -> np.ndarray:
     """Usable samples: above the horizon with finite transmittance and noise (range-checked)."""
-    eta = df["transmittance" + suffix].to_numpy(float)
-    noise = df["noise_rate_cps" + suffix].to_numpy(float)
-    ok = df["above_horizon" + suffix].to_numpy(bool) & np.isfinite(eta) & np.isfinite(noise)
+    eta = np.asarray(budget.transmittance, dtype=float)
+    noise = np.asarray(budget.noise_rate_cps, dtype=float)
+    ok = np.asarray(budget.above_horizon, dtype=bool) & np.isfinite(eta) & np.isfinite(noise)
     if np.any(ok & ((eta < 0) | (eta > 1))):
         bad = eta[ok & ((eta < 0) | (eta > 1))][0]
         raise InputError(f"transmittance = {bad:g} is outside the range 0 <= transmittance <= 1")
@@ -129,13 +111,22 @@ def _valid(df: pd.DataFrame, suffix: str = "") -> np.ndarray:
     return ok
 
 
+def _per_sample(budget, name: str, ok: np.ndarray) -> np.ndarray:
+    """A positive per-sample parameter of the budget (array or scalar) on the valid samples."""
+    value = np.broadcast_to(np.asarray(getattr(budget, name), dtype=float), ok.shape)[ok]
+    check_range(name, value, 0.0, low_inclusive=False)
+    return value
+
+
 def _cat(parts) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _times(frames) -> tuple:
-    times = pd.concat([f["time_utc"] for f in frames]) if frames else pd.Series([], dtype=object)
-    return (times.iloc[0], times.iloc[-1]) if len(times) else (None, None)
+def _span(times) -> tuple:
+    times = [t for t in times if len(t)]
+    if not times:
+        return None, None
+    return min(t.min() for t in times), max(t.max() for t in times)
 
 
 @dataclass(frozen=True)
@@ -151,22 +142,20 @@ class _Samples:
     n_passes: int
 
 
-def _decoy_samples(budgets, repetition_rate_hz=None, gate_width_ns=None, sample_s=None) -> _Samples:
+def _decoy_samples(budgets) -> _Samples:
     eta, y0, pulses, used, dur = [], [], [], [], 0.0
-    for df in budgets:
-        _check_columns(df)
-        rep = _attr(df, "repetition_rate_hz", repetition_rate_hz)
-        gate_s = _attr(df, "gate_width_ns", gate_width_ns) * 1e-9
-        dt = _attr(df, "sample_s", sample_s, 1.0)
-        ok = _valid(df)
-        eta.append(df["transmittance"].to_numpy(float)[ok])
+    for b in budgets:
+        ok = _valid(b)
+        dt = float(check_range("sample_s", b.sample_s, 0.0, low_inclusive=False))
+        rep = _per_sample(b, "repetition_rate_hz", ok)
+        gate_s = _per_sample(b, "gate_width_ns", ok) * 1e-9
+        eta.append(np.asarray(b.transmittance, float)[ok])
         # Y0 = 1 - exp(-noise * gate): background + dark clicks per gate
-        y0.append(-np.expm1(-df["noise_rate_cps"].to_numpy(float)[ok] * gate_s))
-        pulses.append(np.full(ok.sum(), rep * dt))
+        y0.append(-np.expm1(-np.asarray(b.noise_rate_cps, float)[ok] * gate_s))
+        pulses.append(rep * dt)
         dur += ok.sum() * dt
-        if ok.any():
-            used.append(df.loc[ok])
-    start, end = _times(used)
+        used.append(pd.DatetimeIndex(b.time_utc)[ok])
+    start, end = _span(used)
     return _Samples(_cat(eta), _cat(y0), _cat(pulses), dur, start, end, len(budgets))
 
 
@@ -269,39 +258,44 @@ def _decoy_key(s: _Samples, proto: DecoyBB84) -> PassKey:
     single = float(np.ravel(bx.single_photon_events if proto.finite else bxa.single_photon_events)[0])
     phase = float(np.ravel(bx.phase_error if proto.finite else bxa.phase_error)[0])
     reason = _zero_reason(secret, asym, qber, det, proto.finite, len(s.eta))
-    return PassKey("decoy-bb84", s.start, s.end, s.n_passes, s.duration_s, det, det * sift,
-                   qber, phase, single, asym, fin, secret, proto.mu_s, proto.mu_d, proto.mu_v,
-                   proto.p_s, proto.p_d, proto.p_x, reason)
+    return PassKey(
+        protocol="decoy-bb84", start_utc=s.start, end_utc=s.end, n_passes=s.n_passes,
+        duration_s=s.duration_s, detections=det, sifted_bits=det * sift, qber=qber,
+        phase_error=phase, single_photon_bits=single, asymptotic_secret_bits=asym,
+        finite_secret_bits=fin, secret_bits=secret, mu_s=proto.mu_s, mu_d=proto.mu_d,
+        mu_v=proto.mu_v, p_s=proto.p_s, p_d=proto.p_d, p_x=proto.p_x, zero_reason=reason)
 
 
 # ---------------------------------------------------------------------------
 # BBM92 dual downlink
 
 
-def _pair_samples(pairs, sample_s=None):
-    """Aligned valid samples of both arms: (eta_a, eta_b, noise_a, noise_b, dt, start, end, dur)."""
-    cols = ("transmittance", "noise_rate_cps", "above_horizon")
+def _pair_samples(pairs):
+    """Aligned valid samples of both arms: (eta_a, eta_b, noise_a, noise_b, dt, start, end, dur).
+
+    The arms are matched on ``time_utc``; a sample counts only when both are valid.
+    """
     ea, eb, na, nb, dts, used, dur = [], [], [], [], [], [], 0.0
     for a, b in pairs:
-        _check_columns(a)
-        _check_columns(b)
-        dt = _attr(a, "sample_s", sample_s, 1.0)
-        m = pd.merge(a[["time_utc", *cols]], b[["time_utc", *cols]], on="time_utc", suffixes=("_a", "_b"))
-        ok = _valid(m, "_a") & _valid(m, "_b")
-        ea.append(m["transmittance_a"].to_numpy(float)[ok])
-        eb.append(m["transmittance_b"].to_numpy(float)[ok])
-        na.append(m["noise_rate_cps_a"].to_numpy(float)[ok])
-        nb.append(m["noise_rate_cps_b"].to_numpy(float)[ok])
-        dts.append(np.full(ok.sum(), dt))
-        dur += ok.sum() * dt
-        if ok.any():
-            used.append(m.loc[ok])
-    start, end = _times(used)
+        dt = float(check_range("sample_s", a.sample_s, 0.0, low_inclusive=False))
+        ta = pd.DatetimeIndex(a.time_utc).asi8
+        tb = pd.DatetimeIndex(b.time_utc).asi8
+        _, ia, ib = np.intersect1d(ta, tb, assume_unique=False, return_indices=True)
+        ok = _valid(a)[ia] & _valid(b)[ib]
+        ia, ib = ia[ok], ib[ok]
+        ea.append(np.asarray(a.transmittance, float)[ia])
+        eb.append(np.asarray(b.transmittance, float)[ib])
+        na.append(np.asarray(a.noise_rate_cps, float)[ia])
+        nb.append(np.asarray(b.noise_rate_cps, float)[ib])
+        dts.append(np.full(ia.size, dt))
+        dur += ia.size * dt
+        used.append(pd.DatetimeIndex(a.time_utc)[ia])
+    start, end = _span(used)
     return _cat(ea), _cat(eb), _cat(na), _cat(nb), _cat(dts), start, end, dur
 
 
-def _bbm92_key(pairs, proto: BBM92, sample_s=None) -> PassKey:
-    ea, eb, na, nb, dt, start, end, dur = _pair_samples(pairs, sample_s)
+def _bbm92_key(pairs, proto: BBM92) -> PassKey:
+    ea, eb, na, nb, dt, start, end, dur = _pair_samples(pairs)
     tau = proto.coincidence_window_ns * 1e-9
     lam = proto.pair_rate_hz * tau / 2.0  # [1] lambda = half the mean pairs per window
     windows = dt / tau
@@ -325,29 +319,31 @@ def _bbm92_key(pairs, proto: BBM92, sample_s=None) -> PassKey:
     if reason == ZERO_SINGLE_PHOTON:
         reason = ZERO_QBER
     nan = float("nan")
-    return PassKey("bbm92", start, end, len(pairs), dur, coinc, coinc * (proto.p_x**2 + (1 - proto.p_x) ** 2),
-                   qber, phase, nx, asym, fin, secret, nan, nan, nan, nan, nan, proto.p_x, reason)
+    return PassKey(
+        protocol="bbm92", start_utc=start, end_utc=end, n_passes=len(pairs), duration_s=dur,
+        detections=coinc, sifted_bits=coinc * (proto.p_x**2 + (1 - proto.p_x) ** 2), qber=qber,
+        phase_error=phase, single_photon_bits=nx, asymptotic_secret_bits=asym,
+        finite_secret_bits=fin, secret_bits=secret, mu_s=nan, mu_d=nan, mu_v=nan, p_s=nan,
+        p_d=nan, p_x=proto.p_x, zero_reason=reason)
 
 
 # ---------------------------------------------------------------------------
 # Public API
 
 
-def pass_key(budget: pd.DataFrame, protocol: DecoyBB84 | None = None, *,
-             repetition_rate_hz: float | None = None, gate_width_ns: float | None = None,
-             sample_s: float | None = None) -> PassKey:
-    """Secret key of one pass of decoy-state BB84 from its link-budget time series.
+def pass_key(budget, protocol: DecoyBB84 | None = None) -> PassKey:
+    """Secret key of one pass of decoy-state BB84 from its link budget.
 
     Parameters
     ----------
-    budget : pandas.DataFrame
-        Link budget, one row per sample; columns ``time_utc``, ``transmittance``
-        [linear, source to click], ``noise_rate_cps`` [counts/s, all detectors],
-        ``above_horizon`` [bool]. NaN or below-horizon samples are skipped.
+    budget : LinkBudget
+        Per-sample ``transmittance`` [linear, transmitter aperture to click],
+        ``noise_rate_cps`` [counts/s, all detectors], ``above_horizon``,
+        ``repetition_rate_hz``, ``gate_width_ns``, ``time_utc`` and ``sample_s``
+        (see :class:`orbitqkd.core.budget.LinkBudget`). NaN or below-horizon
+        samples are skipped.
     protocol : DecoyBB84, optional
         Protocol parameters (default :class:`DecoyBB84`).
-    repetition_rate_hz, gate_width_ns, sample_s : float, optional
-        Override ``budget.attrs`` (source rate [Hz], detector gate [ns], sample step [s]).
 
     Returns
     -------
@@ -365,23 +361,20 @@ def pass_key(budget: pd.DataFrame, protocol: DecoyBB84 | None = None, *,
     protocol = DecoyBB84() if protocol is None else protocol
     if not isinstance(protocol, DecoyBB84):
         raise InputError(f"protocol = {type(protocol).__name__} is not DecoyBB84; use dual_downlink_key for BBM92")
-    return _decoy_key(_decoy_samples([budget], repetition_rate_hz, gate_width_ns, sample_s), protocol)
+    return _decoy_key(_decoy_samples([budget]), protocol)
 
 
-def dual_downlink_key(budget_a: pd.DataFrame, budget_b: pd.DataFrame, protocol: BBM92 | None = None,
-                      *, sample_s: float | None = None) -> PassKey:
+def dual_downlink_key(budget_a, budget_b, protocol: BBM92 | None = None) -> PassKey:
     """Secret key of one entanglement-based BBM92 dual-downlink pass.
 
     Parameters
     ----------
-    budget_a, budget_b : pandas.DataFrame
+    budget_a, budget_b : LinkBudget
         Link budgets from the satellite source to station A and to station B on
-        the same time grid (rows are matched on ``time_utc``); a sample counts
-        only when both stations see the satellite.
+        the same time grid (samples are matched on ``time_utc``); a sample counts
+        only when both stations see the satellite. The step is ``budget_a.sample_s``.
     protocol : BBM92, optional
         Source and protocol parameters (default :class:`BBM92`).
-    sample_s : float, optional
-        Sample step [s], overriding ``budget_a.attrs['sample_s']`` (default 1 s).
 
     Returns
     -------
@@ -392,22 +385,21 @@ def dual_downlink_key(budget_a: pd.DataFrame, budget_b: pd.DataFrame, protocol: 
     protocol = BBM92() if protocol is None else protocol
     if not isinstance(protocol, BBM92):
         raise InputError(f"protocol = {type(protocol).__name__} is not BBM92; use pass_key for decoy BB84")
-    return _bbm92_key([(budget_a, budget_b)], protocol, sample_s)
+    return _bbm92_key([(budget_a, budget_b)], protocol)
 
 
-def block_key(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options) -> PassKey:
+def block_key(budgets: Sequence, protocol: DecoyBB84 | BBM92) -> PassKey:
     """Secret key of several passes pooled into one finite-key block.
 
-    ``budgets`` is a list of DataFrames for :class:`DecoyBB84`, or of
-    ``(budget_a, budget_b)`` pairs for :class:`BBM92`; ``options`` as in
-    :func:`pass_key` / :func:`dual_downlink_key`.
+    ``budgets`` is a list of budgets for :class:`DecoyBB84`, or of
+    ``(budget_a, budget_b)`` pairs for :class:`BBM92`.
     """
     if isinstance(protocol, BBM92):
-        return _bbm92_key(list(budgets), protocol, options.get("sample_s"))
-    return _decoy_key(_decoy_samples(list(budgets), **options), protocol)
+        return _bbm92_key(list(budgets), protocol)
+    return _decoy_key(_decoy_samples(list(budgets)), protocol)
 
 
-def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options) -> list[PassKey]:
+def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92) -> list[PassKey]:
     """Pool consecutive passes into blocks until each block gives a positive finite key.
 
     Passes are added in order to the open block; the block is closed as soon as
@@ -417,11 +409,9 @@ def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options)
     Parameters
     ----------
     budgets : sequence
-        Pass budgets in time order (DataFrames, or pairs of DataFrames for BBM92).
+        Pass budgets in time order (LinkBudgets, or pairs of them for BBM92).
     protocol : DecoyBB84 or BBM92
         With ``finite=False`` every pass forms its own block.
-    **options
-        As in :func:`pass_key` (``repetition_rate_hz``, ``gate_width_ns``, ``sample_s``).
 
     Returns
     -------
@@ -431,12 +421,12 @@ def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92, **options)
     blocks, current = [], []
     for b in budgets:
         current.append(b)
-        result = block_key(current, protocol, **options)
+        result = block_key(current, protocol)
         if result.secret_bits > 0:
             blocks.append(result)
             current = []
     if current:
-        blocks.append(block_key(current, protocol, **options))
+        blocks.append(block_key(current, protocol))
     return blocks
 
 

@@ -1,0 +1,134 @@
+"""Every figure orbitqkd draws: link budgets, schedules (Gantt), relays and forecasts.
+
+Functions return a :class:`matplotlib.figure.Figure` and never switch the
+caller's backend; the CLI saves them with :func:`orbitqkd.io.tables.save_figure`.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .core.budget import LOSS_COLUMNS, LinkBudget
+from .network.relay import RelayResult
+from .network.schedule import ScheduleResult
+
+
+def budget_figure(budget: LinkBudget, title: str | None = None):
+    """Loss components and elevation against time along one pass."""
+    x = budget.time_utc
+    fig, (ax, ax_el) = plt.subplots(2, 1, figsize=(8, 6), sharex=True,
+                                    gridspec_kw={"height_ratios": [3, 1]})
+    for col in LOSS_COLUMNS:
+        ax.plot(x, getattr(budget, col), label=col.removesuffix("_loss_db"))
+    ax.plot(x, budget.total_loss_db, color="k", lw=2, label="total")
+    ax.set_ylabel("loss [dB]")
+    ax.invert_yaxis()
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, ncol=3)
+    if title is None:
+        lk, tr = budget.link, budget.track
+        sat = tr.satellite.name if tr is not None and tr.satellite is not None else ""
+        sta = tr.station.name if tr is not None else ""
+        title = (f"{lk.name}: {sat} over {sta}, {lk.transmitter.wavelength_nm:g} nm "
+                 f"{lk.direction}")
+    ax.set_title(title)
+    if budget.track is not None:
+        ax_el.plot(x, budget.track.elevation_deg, color="tab:gray")
+    ax_el.set_ylabel("elevation [deg]")
+    ax_el.set_xlabel("time [UTC]")
+    ax_el.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def gantt_figure(result: ScheduleResult, title: str | None = None):
+    """Gantt chart of the served passes: one row per station, bars coloured by satellite."""
+    served = result.served
+    stations = list(result.stations["station"])
+    fig, ax = plt.subplots(figsize=(11, 0.45 * max(len(stations), 2) + 1.6))
+    sats = list(pd.unique(result.passes["satellite"]))
+    cmap = plt.get_cmap("tab10" if len(sats) <= 10 else "tab20")
+    for k, sat in enumerate(sats):
+        rows = served[served["satellite"] == sat]
+        if rows.empty:
+            continue
+        y = rows["station"].map({s: i for i, s in enumerate(stations)}).to_numpy()
+        start = rows["rise_utc"].dt.tz_localize(None).to_numpy()
+        width = (rows["set_utc"] - rows["rise_utc"]).to_numpy()
+        ax.barh(y, width, left=start, height=0.6, color=cmap(k % cmap.N), label=sat)
+    if len(result.passes):  # the whole span of the candidates, not only the served ones
+        ax.set_xlim(result.passes["rise_utc"].min().tz_localize(None),
+                    result.passes["set_utc"].max().tz_localize(None))
+    ax.set_yticks(range(len(stations)), stations)
+    ax.invert_yaxis()
+    ax.set_xlabel("time (UTC)")
+    ax.set_title(title or f"Served passes ({result.method}, objective {result.objective})")
+    if len(sats):
+        ax.legend(loc="upper right", fontsize="small", title="satellite")
+    ax.grid(axis="x", alpha=0.3)
+    fig.autofmt_xdate()
+    return fig
+
+
+def relay_figure(result: RelayResult, title: str | None = None):
+    """Key delivered per user pair and UTC day (bars, log scale), with each pair's path."""
+    daily = result.daily
+    names = list(result.demands["demand"]) if len(result.demands) else []
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    if daily.empty:
+        ax.text(0.5, 0.5, "no key delivered", ha="center", transform=ax.transAxes)
+    else:
+        dates = sorted(daily["date"].unique())
+        width = 0.8 / max(len(names), 1)
+        for j, name in enumerate(names):
+            d = daily[daily["demand"] == name].set_index("date")["bits"].reindex(dates)
+            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
+            path = result.demands.loc[result.demands["demand"] == name, "path"].iloc[0]
+            ax.bar(x, d.fillna(0.0).to_numpy() / 1e6, width,
+                   label=f"{name}: {path}" if path else f"{name}: no path")
+        ax.set_xticks(np.arange(len(dates)), [pd.Timestamp(t).strftime("%Y-%m-%d")
+                                              for t in dates])
+        ax.set_yscale("log")
+        ax.legend(fontsize="x-small", loc="best")
+    ax.set_ylabel("key delivered [Mbit]")
+    ax.set_title(title or f"Key delivered per user pair and day ({result.objective})")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def forecast_figure(result: dict, title: str = "Secret key forecast"):
+    """Expected key per day with P10-P90 bands: one panel for stations, one for user pairs."""
+    panels = [("stations", "station", "ground station (shared with the satellite)")]
+    if len(result.get("pairs", [])):
+        panels.append(("pairs", "demand", "user pair (through trusted relays)"))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 3.6 * len(panels)), squeeze=False)
+    for ax, (key, col, label) in zip(axes[:, 0], panels):
+        df = result[key]
+        if not len(df):
+            ax.text(0.5, 0.5, "no served passes", ha="center", transform=ax.transAxes)
+            continue
+        dates = sorted(df["date"].unique())
+        names = sorted(df[col].unique())
+        width = 0.8 / len(names)
+        for j, name in enumerate(names):
+            d = df[df[col] == name].set_index("date").reindex(dates)
+            x = np.arange(len(dates)) + (j - (len(names) - 1) / 2) * width
+            mid = d["expected_bits"].fillna(0) / 1e6
+            lo = (d["expected_bits"] - d["p10_bits"]).clip(lower=0).fillna(0) / 1e6
+            hi = (d["p90_bits"] - d["expected_bits"]).clip(lower=0).fillna(0) / 1e6
+            ax.bar(x, mid, width, label=name)
+            ax.errorbar(x, mid, yerr=[lo, hi], fmt="none", ecolor="k", capsize=2, lw=0.8)
+        ax.set_xticks(np.arange(len(dates)), dates, rotation=30, ha="right")
+        positive = df["expected_bits"][df["expected_bits"] > 0]
+        if len(positive) and positive.max() > 100 * positive.min():
+            ax.set_yscale("log")  # fibre and satellite pairs differ by decades
+        ax.set_ylabel("secret key [Mbit]")
+        ax.set_title(f"Expected key per {label}; bars P10-P90 over cloud cover")
+        ax.legend(fontsize="small", ncol=min(len(names), 4))
+        ax.grid(axis="y", alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
