@@ -6,7 +6,7 @@ import pytest
 from orbitqkd.errors import InputError, UnknownNameError
 from orbitqkd.core.keyrate.fibre import decoy_bb84_fibre_rate_bps
 from orbitqkd.model import Demand, FibreLink
-from orbitqkd.network.relay import relay_flow
+from orbitqkd.network.relay import _periods, relay_flow
 
 DAY = pd.Timestamp("2017-06-15T00:00Z")
 
@@ -176,3 +176,21 @@ def test_two_satellites_relay_through_a_ground_station_without_fibre():
     assert res.demands.at[0, "trusted_nodes"] == 3
     # and not before S2 has met C
     assert res.daily["bits"].sum() == pytest.approx(1e5, rel=1e-6)
+
+
+def test_periods_cut_idle_gaps_at_utc_midnight_and_clip_to_the_horizon():
+    # Hand-made time expansion: horizon from 21:00 UTC, so midnights fall at 3 h
+    # (10800 s) and 27 h (97200 s); pass slots stay whole, idle gaps are cut there.
+    start = pd.Timestamp("2017-06-15T21:00Z")
+    per = _periods(np.array([5400.0, 108100.0]), start, 1.5 * 86400, 3600.0)
+    assert per.bounds_s == [(0.0, 3600.0), (3600.0, 7200.0), (7200.0, 10800.0),
+                            (10800.0, 97200.0), (97200.0, 108000.0), (108000.0, 111600.0),
+                            (111600.0, 129600.0)]
+    assert per.pass_period == [1, 5]
+    days = [pd.Timestamp(f"2017-06-{d}T00:00Z") for d in (15, 15, 15, 16, 17, 17, 17)]
+    assert per.day_of == days
+    # a horizon (30 h) ending inside a 7000 s slot clips the last idle period
+    per = _periods(np.array([5400.0]), start, 1.25 * 86400, 7000.0)
+    assert per.bounds_s == [(0.0, 7000.0), (7000.0, 10800.0), (10800.0, 97200.0),
+                            (97200.0, 108000.0)]
+    assert per.pass_period == [0]

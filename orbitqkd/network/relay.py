@@ -205,6 +205,433 @@ class _LP:
         return res
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Periods:
+    """Periods of the time expansion.
+
+    ``bounds_s`` holds each period's (start, end) [s after the horizon's start],
+    ``day_of`` its UTC day (0h), ``pass_period`` the period of each pass.
+    """
+
+    bounds_s: list[tuple[float, float]]
+    day_of: list[pd.Timestamp]
+    pass_period: list[int]
+
+    @property
+    def n(self) -> int:
+        return len(self.bounds_s)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Network:
+    """Time-expanded relay network: nodes, links and the key each link makes per period.
+
+    ``links`` holds ``(u, v, kind)``; ``gen[e]`` maps a period to the key made on
+    link ``e`` in it and ``active[e]`` lists the periods ``e`` may carry flow;
+    ``contact[s]`` lists the periods satellite ``s`` meets a station. Key
+    amounts in the LP are in units of ``scale`` bits.
+    """
+
+    demands: tuple[Demand, ...]
+    days: float
+    periods: _Periods
+    satellites: list[str]
+    ground: list[str]
+    stores: dict[str, float]
+    ground_store_bits: float
+    links: list[tuple[str, str, str]]
+    gen: list[dict[int, float]]
+    active: list[list[int]]
+    contact: dict[str, list[int]]
+    scale: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Flows:
+    """LP indices of the flow variables.
+
+    ``on_link[e, t]`` lists ``(commodity, direction, var)`` (direction 0 is
+    ``u -> v``); ``inflow``/``outflow`` map ``(commodity, node, period)`` to
+    variables; ``delivered_at[c]`` lists ``(period, var)`` into ``b_c``.
+    """
+
+    on_link: dict[tuple[int, int], list[tuple[int, int, int]]]
+    inflow: dict[tuple[int, str, int], list[int]]
+    outflow: dict[tuple[int, str, int], list[int]]
+    delivered_at: list[list[tuple[int, int]]]
+
+
+def _check_arguments(objective, time_step_s, ground_store_bits, demands):
+    """Reject a bad objective, time step, ground store or an empty demand list."""
+    check_choice("objective", objective, OBJECTIVES)
+    check_range("time_step_s", time_step_s, 0.0, low_inclusive=False)
+    check_range("ground_store_bits", ground_store_bits, 0.0)
+    if not demands:
+        raise InputError("demands = [] is empty; give at least one user pair")
+
+
+def _horizon(df: pd.DataFrame, start, days):
+    """Horizon of the relay and the passes inside it.
+
+    ``start`` defaults to 0h UTC of the first pass's day and ``days`` to the
+    whole days covering the passes. Returns the passes culminating inside the
+    horizon, their culminations [s after start], ``start`` and ``days``.
+    """
+    if start is None:
+        if df.empty:
+            raise InputError("start is needed when there are no served passes")
+        start = df["culmination_utc"].min().floor("D")
+    start = parse_utc(start, "start")
+    if days is None:
+        if df.empty:
+            raise InputError("days is needed when there are no served passes")
+        days = max(math.ceil((df["culmination_utc"].max() - start).total_seconds() / DAY_S
+                             + 1e-9), 1)
+    check_range("days", days, 0.0, low_inclusive=False)
+    sec = (df["culmination_utc"] - start).dt.total_seconds().to_numpy()
+    inside = (sec >= 0) & (sec < days * DAY_S)
+    return df[inside].reset_index(drop=True), sec[inside], start, days
+
+
+def _nodes(df: pd.DataFrame, fibre_links, demands, key_store_bits):
+    """Satellites, ground nodes (in order of first mention) and satellite key stores [bit]."""
+    satellites = list(pd.unique(df["satellite"]))
+    ground = list(dict.fromkeys(
+        list(df["station"]) + [x for f in fibre_links for x in (f.a, f.b)]
+        + [x for d in demands for x in (d.a, d.b)]))
+    for d in demands:
+        if d.a in satellites or d.b in satellites:
+            raise InputError(f"demand {d.name}: the users must be ground nodes, not satellites")
+    clash = set(satellites) & set(ground)
+    if clash:
+        raise InputError(f"node {sorted(clash)[0]!r} is both a satellite and a ground node")
+    per_satellite = isinstance(key_store_bits, Mapping)
+    stores = {s: check_range(f"key_store_bits[{s!r}]",
+                             key_store_bits.get(s, math.inf) if per_satellite else key_store_bits,
+                             0.0)
+              for s in satellites}
+    return satellites, ground, stores
+
+
+def _idle_periods(a: float, b: float, first_midnight_s: float) -> list[tuple[float, float]]:
+    """Idle span ``[a, b)`` [s] cut at the UTC midnights inside it."""
+    cuts = np.arange(first_midnight_s, b, DAY_S)
+    edges = [a] + [float(m) for m in cuts if a < m < b] + [b]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _periods(sec, start: pd.Timestamp, horizon_s: float, time_step_s: float) -> _Periods:
+    """Periods: one per slot holding a pass, and the idle gaps between, merged.
+
+    A pass lands in the slot of its culmination ``sec`` [s after start]. Idle
+    gaps are cut at UTC midnights so daily demands and the daily series hold
+    exactly (a pass slot belongs to the day it starts in); trailing idle
+    periods past the horizon are dropped and the last one is clipped to it.
+    """
+    n_slots = max(int(math.ceil(horizon_s / time_step_s - 1e-9)), 1)
+    slot = np.minimum((sec // time_step_s).astype(int), n_slots - 1)
+    first_midnight = (start.ceil("D") - start).total_seconds()
+    bounds_s: list[tuple[float, float]] = []
+    cursor = 0
+    period_of_slot = {}
+    for k in sorted(set(slot.tolist())):
+        if k > cursor:
+            bounds_s += _idle_periods(cursor * time_step_s, k * time_step_s, first_midnight)
+        period_of_slot[k] = len(bounds_s)
+        bounds_s.append((k * time_step_s, (k + 1) * time_step_s))
+        cursor = k + 1
+    if cursor < n_slots:
+        bounds_s += _idle_periods(cursor * time_step_s, n_slots * time_step_s, first_midnight)
+    # pass slots start before the horizon's end: only trailing idle periods are dropped
+    bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
+    day_of = [(start + pd.Timedelta(seconds=a)).floor("D") for a, _ in bounds_s]
+    return _Periods(bounds_s, day_of, [period_of_slot[k] for k in slot])
+
+
+def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods):
+    """Links, key made on each per period [bit], periods each may carry flow, contacts.
+
+    A fibre link makes its rate times each period's length and works in every
+    period. A satellite link (one per satellite and station) makes its passes'
+    key and carries flow in the satellite's contact periods from its first key
+    on. ``df`` holds the passes with their ``period``.
+    """
+    links, gen, active = [], [], []
+    length = np.array([b - a for a, b in periods.bounds_s])
+    for f in fibre_links:
+        links.append((f.a, f.b, "fibre"))
+        rate = f.key_rate_bps()
+        gen.append({t: rate * length[t] for t in range(periods.n)})
+        active.append(list(range(periods.n)))
+    contact = {s: sorted(set(df.loc[df["satellite"] == s, "period"])) for s in satellites}
+    for (s, g), rows in df.groupby(["satellite", "station"], sort=False):
+        links.append((g, s, "satellite"))
+        made = rows.groupby("period")["key"].sum().to_dict()
+        gen.append(made)
+        first = min(made)
+        active.append([t for t in contact[s] if t >= first])
+    return links, gen, active, contact
+
+
+def _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
+             ground_store_bits) -> _Network:
+    """Time-expanded network of the passes inside the horizon, the fibre and the demands."""
+    satellites, ground, stores = _nodes(df, fibre_links, demands, key_store_bits)
+    periods = _periods(sec, start, days * DAY_S, time_step_s)
+    links, gen, active, contact = _links(df.assign(period=periods.pass_period), fibre_links,
+                                         satellites, periods)
+    scale = max([max(g.values(), default=0.0) for g in gen] + [1.0])
+    return _Network(tuple(demands), days, periods, satellites, ground, stores, ground_store_bits,
+                    links, gen, active, contact, scale)
+
+
+def _add_flows(lp: _LP, net: _Network) -> _Flows:
+    """Flow variables ``f[c,e,t,u->v]``, never into ``a_c`` nor out of ``b_c``.
+
+    Each costs ``_FLOW_COST`` (no idle circulation); a delivery into ``b_c``
+    earns a bonus falling with time, so among optimal flows key is delivered
+    as early as it can be.
+    """
+    on_link: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    inflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    outflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
+    delivered_at: list[list[tuple[int, int]]] = [[] for _ in net.demands]
+    n_per = net.periods.n
+    for e, (u, v, _) in enumerate(net.links):
+        for t in net.active[e]:
+            for c, d in enumerate(net.demands):
+                for direction, (x, y) in enumerate(((u, v), (v, u))):
+                    if y == d.a or x == d.b:
+                        continue
+                    early = _EARLY_BONUS * (1.0 - t / n_per) if y == d.b else 0.0
+                    j = lp.var(obj=early - _FLOW_COST)
+                    on_link[e, t].append((c, direction, j))
+                    outflow[c, x, t].append(j)
+                    inflow[c, y, t].append(j)
+                    if y == d.b:
+                        delivered_at[c].append((t, j))
+    return _Flows(on_link, inflow, outflow, delivered_at)
+
+
+def _add_pools(lp: _LP, net: _Network, flows: _Flows) -> dict[tuple[int, int], int]:
+    """Link key pools ``p[e,t]`` and causality: key is used after it is made, never twice.
+
+    ``p[e,t] <= p[e,t-] + g[e,t] - sum_c f[c,e,t]`` (left-over key may be
+    discarded); a fibre link's pool lies in ground stores. Returns the pool
+    variable of each (link, period).
+    """
+    pool_at: dict[tuple[int, int], int] = {}
+    for e, (_, _, kind) in enumerate(net.links):
+        prev = None
+        cap = net.ground_store_bits / net.scale if kind == "fibre" else np.inf
+        for t in net.active[e]:
+            p = lp.var(ub=cap)
+            pool_at[e, t] = p
+            used = [j for _, _, j in flows.on_link[e, t]]
+            cols = [p] + used + ([prev] if prev is not None else [])
+            vals = [1.0] + [1.0] * len(used) + ([-1.0] if prev is not None else [])
+            lp.le(cols, vals, net.gen[e].get(t, 0.0) / net.scale)
+            prev = p
+    return pool_at
+
+
+def _node_periods(net: _Network) -> dict[str, list[int]]:
+    """Periods between which each trusted node holds key.
+
+    A node holds key between the periods in which one of its links may carry
+    flow (nothing reaches it in between, so this is exact): every period for
+    nodes on fibre, the contacts of its satellites for a station, its own
+    contacts for a satellite.
+    """
+    active_at: dict[str, set] = defaultdict(set)
+    for e, (u, v, _) in enumerate(net.links):
+        active_at[u].update(net.active[e])
+        active_at[v].update(net.active[e])
+    node_periods = {n: sorted(active_at[n]) for n in net.ground}
+    node_periods.update(net.contact)
+    return node_periods
+
+
+def _add_hold_chain(lp: _LP, flows: _Flows, c: int, node: str, node_periods: list[int],
+                    cap: float) -> list[tuple[int, int]]:
+    """Held key ``h[c,n,t]`` of one commodity at one node and its conservation rows.
+
+    ``h[c,n,t-] + inflow[c,n,t] = outflow[c,n,t] + h[c,n,t]``; before the
+    first inflow nothing can be forwarded (those outflows are fixed at 0).
+    Returns ``(period, var)`` of the held key.
+    """
+    held = []
+    prev = None
+    for t in node_periods:
+        ins, outs = flows.inflow.get((c, node, t), []), flows.outflow.get((c, node, t), [])
+        if prev is None and not ins:
+            for j in outs:  # causality: nothing has arrived to forward
+                lp.ub[j] = 0.0
+            continue
+        h = lp.var(ub=cap)
+        held.append((t, h))
+        cols = ins + outs + [h] + ([prev] if prev is not None else [])
+        vals = [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0] + (
+            [1.0] if prev is not None else [])
+        lp.eq(cols, vals, 0.0)
+        prev = h
+    return held
+
+
+def _add_held_key(lp: _LP, net: _Network, flows: _Flows) -> dict[tuple[str, int], list[int]]:
+    """Held key and conservation at every trusted node not an end of the commodity.
+
+    Returns the held-key variables of each (node, period).
+    """
+    node_periods = _node_periods(net)
+    held: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for c, d in enumerate(net.demands):
+        for n, plist in node_periods.items():
+            if n in (d.a, d.b):
+                continue
+            cap = net.stores.get(n, net.ground_store_bits) / net.scale
+            for t, h in _add_hold_chain(lp, flows, c, n, plist, cap):
+                held[n, t].append(h)
+    return held
+
+
+def _add_satellite_stores(lp: _LP, net: _Network, pool_at, held):
+    """Key store of each satellite with a finite one, in each contact period.
+
+    ``sum_{e at S} p[e,t] + sum_c h[c,S,t] <= K_S``.
+    """
+    for s in net.satellites:
+        if math.isinf(net.stores[s]):
+            continue
+        own = [e for e, (_, v, kind) in enumerate(net.links) if kind == "satellite" and v == s]
+        for t in net.contact[s]:
+            cols = [pool_at[e, t] for e in own if (e, t) in pool_at] + held.get((s, t), [])
+            lp.le(cols, [1.0] * len(cols), net.stores[s] / net.scale)
+
+
+def _day_share(periods: _Periods) -> dict[pd.Timestamp, float]:
+    """Share of each UTC day inside the horizon (1 for whole days)."""
+    share: dict[pd.Timestamp, float] = defaultdict(float)
+    for (a, b), k in zip(periods.bounds_s, periods.day_of):
+        share[k] += (b - a) / DAY_S
+    return share
+
+
+def _add_deliveries(lp: _LP, net: _Network, flows: _Flows, objective: str) -> list[int]:
+    """Delivered key ``D_c``, capped by the demand over the horizon and in each UTC day.
+
+    Days partly inside the horizon get their demand pro rata. ``D_c`` carries
+    the weight ``w_c`` in the ``'weighted'`` objective. Returns the ``D_c``
+    variables.
+    """
+    day_share = _day_share(net.periods)
+    dvars = []
+    for c, d in enumerate(net.demands):
+        arrivals = flows.delivered_at[c]
+        cap = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None else np.inf
+        j = lp.var(ub=cap, obj=d.weight if objective == "weighted" else 0.0)
+        lp.eq([j] + [v for _, v in arrivals], [1.0] + [-1.0] * len(arrivals), 0.0)
+        dvars.append(j)
+        if d.bits_per_day is None:
+            continue
+        per_day = defaultdict(list)
+        for t, v in arrivals:
+            per_day[net.periods.day_of[t]].append(v)
+        for k, cols in per_day.items():
+            lp.le(cols, [1.0] * len(cols), d.bits_per_day * day_share[k] / net.scale)
+    return dvars
+
+
+def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
+    """Lexicographic max-min: the largest least share ``z`` of demand met, then the total.
+
+    The second solve maximises the weighted total with ``z`` held (to
+    ``_LEXI_TOL``). Pairs without a demand count against the largest demand
+    given; with none given, ``z`` is in units of ``scale`` bits.
+    Returns the second solution and ``z`` (a fraction, or bits if no demand).
+    """
+    given = [d.bits_per_day for d in net.demands if d.bits_per_day is not None]
+    default_norm = max(given) * net.days / net.scale if given else 1.0
+    z = lp.var(obj=1.0)
+    for c, d in enumerate(net.demands):
+        norm = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None \
+            else default_norm
+        lp.le([z, dvars[c]], [norm, -1.0], 0.0)
+    res = lp.solve()
+    value = res.x[z] * (1.0 if given else net.scale)
+    obj2 = np.array(lp.obj)
+    obj2[z] = 0.0
+    for c, d in enumerate(net.demands):
+        obj2[dvars[c]] = d.weight
+    res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
+    return res, float(value)
+
+
+def _solve(lp: _LP, net: _Network, dvars: list[int], objective: str):
+    """Solve for the objective; returns solver message, solution, delivered key [bit], value."""
+    if objective == "maxmin":
+        res, value = _solve_maxmin(lp, net, dvars)
+    else:
+        res = lp.solve()
+    x = np.maximum(res.x, 0.0)  # HiGHS may return -0.0 or -1e-12
+    delivered = np.array([x[j] * net.scale for j in dvars])
+    if objective == "weighted":
+        value = float(sum(d.weight * b for d, b in zip(net.demands, delivered)))
+    return str(res.message), x, delivered, value
+
+
+def _edge_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
+    """Per link: kind, key generated and used [bit], utilisation."""
+    rows = []
+    for e, (u, v, kind) in enumerate(net.links):
+        used = sum(x[j] for t in net.active[e] for _, _, j in flows.on_link[e, t]) * net.scale
+        made = sum(net.gen[e].values())
+        rows.append({"a": u, "b": v, "kind": kind, "generated_bits": made,
+                     "used_bits": used, "utilisation": used / made if made > 0 else 0.0})
+    return pd.DataFrame(rows, columns=["a", "b", "kind", "generated_bits", "used_bits",
+                                       "utilisation"])
+
+
+def _flow_weights(net: _Network, flows: _Flows, c: int, x) -> dict[tuple[str, str], float]:
+    """Bits of commodity ``c`` relayed along each directed link, summed over time."""
+    weight: dict[tuple[str, str], float] = defaultdict(float)
+    for e, (u, v, _) in enumerate(net.links):
+        for t in net.active[e]:
+            for cc, direction, j in flows.on_link[e, t]:
+                if cc == c and x[j] > 1e-9:
+                    weight[(u, v) if direction == 0 else (v, u)] += x[j] * net.scale
+    return weight
+
+
+def _demand_table(net: _Network, flows: _Flows, delivered, x) -> pd.DataFrame:
+    """Per demand: key delivered, share of the demand met, widest path and its trusted nodes."""
+    rows = []
+    for c, d in enumerate(net.demands):
+        path = _widest_path(_flow_weights(net, flows, c, x), d.a, d.b) \
+            if delivered[c] > 1e-6 else []
+        per_day = delivered[c] / net.days
+        demand_day = d.bits_per_day
+        rows.append({
+            "demand": d.name, "a": d.a, "b": d.b, "delivered_bits": delivered[c],
+            "bits_per_day": per_day, "demand_bits_per_day": demand_day,
+            "demand_met": min(per_day / demand_day, 1.0) if demand_day else np.nan,
+            "path": " > ".join(path), "trusted_nodes": max(len(path) - 2, 0),
+            "satellites_on_path": sum(n in net.stores for n in path),
+        })
+    return pd.DataFrame(rows)
+
+
+def _daily_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
+    """Bits delivered per UTC day and demand (days with none are left out)."""
+    rows = [{"date": net.periods.day_of[t], "demand": d.name, "bits": x[j] * net.scale}
+            for c, d in enumerate(net.demands) for t, j in flows.delivered_at[c]
+            if x[j] * net.scale > 1e-6]
+    daily = pd.DataFrame(rows, columns=["date", "demand", "bits"])
+    if not daily.empty:
+        daily = daily.groupby(["date", "demand"], as_index=False)["bits"].sum()
+    return daily
+
+
 def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[Demand] = (),
                key_store_bits: float | Mapping[str, float] = math.inf, start=None,
                days: float | None = None, time_step_s: float = 600.0,
@@ -249,243 +676,22 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     (300000.0, 'Xinglong > Micius > Graz', 1)
     """
     t0 = time.perf_counter()
-    check_choice("objective", objective, OBJECTIVES)
-    check_range("time_step_s", time_step_s, 0.0, low_inclusive=False)
-    check_range("ground_store_bits", ground_store_bits, 0.0)
-    if not demands:
-        raise InputError("demands = [] is empty; give at least one user pair")
-    df = _served_passes(passes)
-    if start is None:
-        if df.empty:
-            raise InputError("start is needed when there are no served passes")
-        start = df["culmination_utc"].min().floor("D")
-    start = parse_utc(start, "start")
-    if days is None:
-        if df.empty:
-            raise InputError("days is needed when there are no served passes")
-        days = max(math.ceil((df["culmination_utc"].max() - start).total_seconds() / DAY_S
-                             + 1e-9), 1)
-    check_range("days", days, 0.0, low_inclusive=False)
-    horizon_s = days * DAY_S
-    sec = (df["culmination_utc"] - start).dt.total_seconds().to_numpy()
-    df = df[(sec >= 0) & (sec < horizon_s)].reset_index(drop=True)
-    sec = sec[(sec >= 0) & (sec < horizon_s)]
-
-    satellites = list(pd.unique(df["satellite"]))
-    ground = list(dict.fromkeys(
-        list(df["station"]) + [x for f in fibre_links for x in (f.a, f.b)]
-        + [x for d in demands for x in (d.a, d.b)]))
-    for d in demands:
-        if d.a in satellites or d.b in satellites:
-            raise InputError(f"demand {d.name}: the users must be ground nodes, not satellites")
-    clash = set(satellites) & set(ground)
-    if clash:
-        raise InputError(f"node {sorted(clash)[0]!r} is both a satellite and a ground node")
-    stores = {}
-    for s in satellites:
-        k = key_store_bits.get(s, math.inf) if isinstance(key_store_bits, Mapping) \
-            else key_store_bits
-        stores[s] = check_range(f"key_store_bits[{s!r}]", k, 0.0)
-
-    # periods: every slot with a pass, and the merged idle gaps between them
-    n_slots = max(int(math.ceil(horizon_s / time_step_s - 1e-9)), 1)
-    slot = np.minimum((sec // time_step_s).astype(int), n_slots - 1)
-    # idle gaps are also cut at UTC midnights: daily demands and the daily
-    # series then hold exactly (a pass slot belongs to the day it starts in)
-    first_midnight = (start.ceil("D") - start).total_seconds()
-    bounds_s = []
-
-    def idle(a, b):
-        cuts = np.arange(first_midnight, b, DAY_S)
-        edges = [a] + [float(m) for m in cuts if a < m < b] + [b]
-        bounds_s.extend(zip(edges[:-1], edges[1:]))
-
-    cursor = 0
-    period_of_slot = {}
-    for k in sorted(set(slot.tolist())):
-        if k > cursor:
-            idle(cursor * time_step_s, k * time_step_s)
-        period_of_slot[k] = len(bounds_s)
-        bounds_s.append((k * time_step_s, (k + 1) * time_step_s))
-        cursor = k + 1
-    if cursor < n_slots:
-        idle(cursor * time_step_s, n_slots * time_step_s)
-    # pass slots start before the horizon's end: only trailing idle periods are dropped
-    bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
-    day_of = [(start + pd.Timedelta(seconds=a)).floor("D") for a, _ in bounds_s]
-    n_per = len(bounds_s)
-    length = np.array([b - a for a, b in bounds_s])
-    df["period"] = [period_of_slot[k] for k in slot]
-
-    # links and the periods they may carry flow
-    links: list[tuple[str, str, str]] = []  # (u, v, kind)
-    gen: list[dict[int, float]] = []
-    periods: list[list[int]] = []
-    for f in fibre_links:
-        links.append((f.a, f.b, "fibre"))
-        rate = f.key_rate_bps()
-        gen.append({t: rate * length[t] for t in range(n_per)})
-        periods.append(list(range(n_per)))
-    contact = {s: sorted(set(df.loc[df["satellite"] == s, "period"])) for s in satellites}
-    for (s, g), rows in df.groupby(["satellite", "station"], sort=False):
-        links.append((g, s, "satellite"))
-        made = rows.groupby("period")["key"].sum().to_dict()
-        gen.append(made)
-        first = min(made)
-        periods.append([t for t in contact[s] if t >= first])
-    scale = max([max(g.values(), default=0.0) for g in gen] + [1.0])
-
+    _check_arguments(objective, time_step_s, ground_store_bits, demands)
+    df, sec, start, days = _horizon(_served_passes(passes), start, days)
+    net = _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
+                   ground_store_bits)
     lp = _LP()
-    # flow variables, indexed by (link, period) -> list of (commodity, direction, var)
-    flows: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    inflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
-    outflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
-    delivered_at: list[list[tuple[int, int]]] = [[] for _ in demands]  # (period, var)
-    for e, (u, v, _) in enumerate(links):
-        for t in periods[e]:
-            for c, d in enumerate(demands):
-                for direction, (x, y) in enumerate(((u, v), (v, u))):
-                    if y == d.a or x == d.b:
-                        continue
-                    # deliveries earn a tie-breaking bonus falling with time: among
-                    # optimal flows, key is delivered as early as it can be
-                    early = _EARLY_BONUS * (1.0 - t / n_per) if y == d.b else 0.0
-                    j = lp.var(obj=early - _FLOW_COST)
-                    flows[e, t].append((c, direction, j))
-                    outflow[c, x, t].append(j)
-                    inflow[c, y, t].append(j)
-                    if y == d.b:
-                        delivered_at[c].append((t, j))
-    # link key pools
-    pool_at: dict[tuple[int, int], int] = {}
-    for e, (u, v, kind) in enumerate(links):
-        prev = None
-        cap = ground_store_bits / scale if kind == "fibre" else np.inf
-        for t in periods[e]:
-            p = lp.var(ub=cap)
-            pool_at[e, t] = p
-            cols = [p] + [j for _, _, j in flows[e, t]] + ([prev] if prev is not None else [])
-            vals = [1.0] + [1.0] * len(flows[e, t]) + ([-1.0] if prev is not None else [])
-            lp.le(cols, vals, gen[e].get(t, 0.0) / scale)  # unused key may be discarded
-            prev = p
-    # held key and conservation at trusted nodes
-    # a node holds key between the periods in which one of its links may carry
-    # flow (nothing reaches it in between, so this is exact): every period for
-    # nodes on fibre, the contacts of its satellites for a station, its own
-    # contacts for a satellite
-    active_at: dict[str, set] = defaultdict(set)
-    for e, (u, v, _) in enumerate(links):
-        active_at[u].update(periods[e])
-        active_at[v].update(periods[e])
-    node_periods = {n: sorted(active_at[n]) for n in ground}
-    node_periods.update(contact)
-    held: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for c, d in enumerate(demands):
-        for n, plist in node_periods.items():
-            if n in (d.a, d.b):
-                continue
-            prev = None
-            cap = stores[n] / scale if n in stores else ground_store_bits / scale
-            for t in plist:
-                ins, outs = inflow.get((c, n, t), []), outflow.get((c, n, t), [])
-                if prev is None and not ins:
-                    for j in outs:  # causality: nothing has arrived to forward
-                        lp.ub[j] = 0.0
-                    continue
-                h = lp.var(ub=cap)
-                held[n, t].append(h)
-                cols = ins + outs + [h] + ([prev] if prev is not None else [])
-                vals = [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0] + (
-                    [1.0] if prev is not None else [])
-                lp.eq(cols, vals, 0.0)
-                prev = h
-    # satellite key stores
-    for s in satellites:
-        if math.isinf(stores[s]):
-            continue
-        own = [e for e, (_, v, kind) in enumerate(links) if kind == "satellite" and v == s]
-        for t in contact[s]:
-            cols = [pool_at[e, t] for e in own if (e, t) in pool_at] + held.get((s, t), [])
-            lp.le(cols, [1.0] * len(cols), stores[s] / scale)
-    # delivered key per demand, capped by the demand
-    dvars = []
-    day_share = defaultdict(float)  # share of each UTC day inside the horizon
-    for (a, b), k in zip(bounds_s, day_of):
-        day_share[k] += (b - a) / DAY_S
-    for c, d in enumerate(demands):
-        cap = d.bits_per_day * days / scale if d.bits_per_day is not None else np.inf
-        j = lp.var(ub=cap, obj=d.weight if objective == "weighted" else 0.0)
-        lp.eq([j] + [v for _, v in delivered_at[c]], [1.0] + [-1.0] * len(delivered_at[c]), 0.0)
-        dvars.append(j)
-        if d.bits_per_day is not None:  # at most the demand in each UTC day
-            per_day = defaultdict(list)
-            for t, v in delivered_at[c]:
-                per_day[day_of[t]].append(v)
-            for k, cols in per_day.items():
-                lp.le(cols, [1.0] * len(cols), d.bits_per_day * day_share[k] / scale)
-    if objective == "maxmin":
-        # z: least delivery as a fraction of the demand; pairs without a demand
-        # count against the largest demand given, or, with none given, z is in
-        # units of ``scale`` bits (well conditioned either way)
-        given = [d.bits_per_day for d in demands if d.bits_per_day is not None]
-        default_norm = max(given) * days / scale if given else 1.0
-        z = lp.var(obj=1.0)
-        for c, d in enumerate(demands):
-            norm = d.bits_per_day * days / scale if d.bits_per_day is not None else default_norm
-            lp.le([z, dvars[c]], [norm, -1.0], 0.0)
-        res = lp.solve()
-        value = res.x[z] * (1.0 if given else scale)
-        obj2 = np.array(lp.obj)
-        obj2[z] = 0.0
-        for c, d in enumerate(demands):
-            obj2[dvars[c]] = d.weight
-        res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
-        objective_value = float(value)
-    else:
-        res = lp.solve()
-    x = np.maximum(res.x, 0.0)  # HiGHS may return -0.0 or -1e-12
-    delivered = np.array([x[j] * scale for j in dvars])
-    if objective == "weighted":
-        objective_value = float(sum(d.weight * b for d, b in zip(demands, delivered)))
-
-    # per-edge usage
-    edge_rows = []
-    for e, (u, v, kind) in enumerate(links):
-        used = sum(x[j] for t in periods[e] for _, _, j in flows[e, t]) * scale
-        made = sum(gen[e].values())
-        edge_rows.append({"a": u, "b": v, "kind": kind, "generated_bits": made,
-                          "used_bits": used, "utilisation": used / made if made > 0 else 0.0})
-    edges = pd.DataFrame(edge_rows, columns=["a", "b", "kind", "generated_bits", "used_bits",
-                                             "utilisation"])
-    # per demand: path and daily series
-    dem_rows, daily_rows = [], []
-    for c, d in enumerate(demands):
-        weight: dict[tuple[str, str], float] = defaultdict(float)
-        for e, (u, v, _) in enumerate(links):
-            for t in periods[e]:
-                for cc, direction, j in flows[e, t]:
-                    if cc == c and x[j] > 1e-9:
-                        weight[(u, v) if direction == 0 else (v, u)] += x[j] * scale
-        path = _widest_path(weight, d.a, d.b) if delivered[c] > 1e-6 else []
-        per_day = delivered[c] / days
-        demand_day = d.bits_per_day
-        dem_rows.append({
-            "demand": d.name, "a": d.a, "b": d.b, "delivered_bits": delivered[c],
-            "bits_per_day": per_day, "demand_bits_per_day": demand_day,
-            "demand_met": min(per_day / demand_day, 1.0) if demand_day else np.nan,
-            "path": " > ".join(path), "trusted_nodes": max(len(path) - 2, 0),
-            "satellites_on_path": sum(n in stores for n in path),
-        })
-        for t, j in delivered_at[c]:
-            if x[j] * scale > 1e-6:
-                daily_rows.append({"date": day_of[t], "demand": d.name, "bits": x[j] * scale})
-    daily = pd.DataFrame(daily_rows, columns=["date", "demand", "bits"])
-    if not daily.empty:
-        daily = daily.groupby(["date", "demand"], as_index=False)["bits"].sum()
+    flows = _add_flows(lp, net)
+    pool_at = _add_pools(lp, net, flows)
+    held = _add_held_key(lp, net, flows)
+    _add_satellite_stores(lp, net, pool_at, held)
+    dvars = _add_deliveries(lp, net, flows, objective)
+    message, x, delivered, value = _solve(lp, net, dvars, objective)
     size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
-            "periods": n_per}
-    return RelayResult(pd.DataFrame(dem_rows), edges, daily, objective, objective_value,
-                       float(days), time.perf_counter() - t0, str(res.message), size)
+            "periods": net.periods.n}
+    return RelayResult(_demand_table(net, flows, delivered, x), _edge_table(net, flows, x),
+                       _daily_table(net, flows, x), objective, value, float(days),
+                       time.perf_counter() - t0, message, size)
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
