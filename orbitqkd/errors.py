@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
+import numpy as np
+
 
 class OrbitQKDError(Exception):
     """Base class of every error orbitqkd raises on purpose."""
@@ -68,8 +70,6 @@ def check_range(
     ...
     orbitqkd.errors.InputError: aperture_m = -1 is outside the range aperture_m > 0
     """
-    import numpy as np
-
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):

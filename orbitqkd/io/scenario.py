@@ -71,6 +71,8 @@ import math
 import os
 import tomllib
 from pathlib import Path
+
+import pandas as pd
 from typing import Mapping
 
 from .data import data_dir, data_path
@@ -80,7 +82,7 @@ from ..network.relay import OBJECTIVES as RELAY_OBJECTIVES
 from ..network.schedule import METHODS, ScheduleConfig
 from ..model import Demand, FibreLink, GroundStation, Satellite, parse_horizon_mask, walker_delta
 from ..presets import link_preset
-from .stations import STATION_COLUMNS, bundled_stations
+from .stations import STATION_COLUMNS, bundled_stations, read_stations
 from .tle import BUNDLED_TLE, load_satellites
 from ..timescales import parse_utc
 
@@ -291,8 +293,6 @@ class Scenario:
     @property
     def end(self):
         """End of the planning span (UTC)."""
-        import pandas as pd
-
         return self.start + pd.Timedelta(days=self.days)
 
     @classmethod
@@ -352,8 +352,6 @@ class Scenario:
 
         catalogue = dict(bundled_stations())
         if "stations_file" in head:
-            from .stations import read_stations
-
             catalogue.update(read_stations(_resolve(str(head["stations_file"]), base_dir)))
         stations, cloud, telescopes = [], {}, {}
         for k, raw in enumerate(_tables(doc, "stations"), start=1):

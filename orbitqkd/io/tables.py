@@ -7,7 +7,10 @@ file and never clobbers a good one.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
+import io
 import json
 import os
 import tempfile
@@ -108,9 +111,6 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 120) -> Path:
 
 def figure_png_base64(fig, dpi: int = 110) -> str:
     """A matplotlib figure as a base64 PNG string, for self-contained HTML."""
-    import base64
-    import io
-
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -123,8 +123,6 @@ def html_report(title: str, blocks) -> str:
     DataFrame (rendered as a table), a matplotlib figure (embedded PNG) or a
     string (a paragraph, escaped).
     """
-    import html
-
     parts = [
         "<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
