@@ -1,5 +1,8 @@
 """CLI wiring and messages: one-line errors, exit codes, no half-written files."""
 
+import io
+import sys
+
 import pandas as pd
 import pytest
 
@@ -85,3 +88,28 @@ def test_stations_command(capsys):
 def test_stale_warning_is_one_line(capsys):
     code, _, err = run(capsys, "passes", "--start", "2017-03-01", "-s", "Graz")
     assert code == 0 and err.startswith("warning: propagating MICIUS")
+
+
+def test_passes_dask_takes_every_option_of_passes(tmp_path, capsys):
+    # Regression: passes-dask borrowed the passes options by rewriting its signature and
+    # dropped --name, so it returned the passes of all 25 GLONASS satellites instead of
+    # one. Both commands now declare the same options from one alias each.
+    args = ["--tle", "glonass", "--name", "(720)", "-s", "Matera", "--start", "2022-02-03",
+            "--days", "1", "--format", "csv"]
+    code, out_single, _ = run(capsys, "passes", *args)
+    assert code == 0
+    code, out_dask, _ = run(capsys, "passes-dask", *args, "--scheduler", "sync")
+    assert code == 0
+    single, dask = (pd.read_csv(io.StringIO(o)) for o in (out_single, out_dask))
+    assert len(single) >= 1 and set(single["satellite"]) == {"COSMOS 2433 (720)"}
+    assert len(dask) == len(single) and set(dask["satellite"]) == set(single["satellite"])
+
+
+def test_passes_dask_without_dask_is_one_line(capsys, monkeypatch):
+    # Regression: without Dask installed passes-dask printed a traceback.
+    monkeypatch.setitem(sys.modules, "dask", None)  # 'import dask' fails
+    code, out, err = run(capsys, "passes-dask", "-s", "Graz", "--start", "2016-12-19",
+                         "--days", "0.1", "--scheduler", "sync")
+    assert code == 2
+    assert err.strip() == ("error: scheduler needs Dask: install it with "
+                           "python -m pip install 'orbitqkd[scale]'")
