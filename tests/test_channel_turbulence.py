@@ -115,7 +115,8 @@ def _airy_filtered_scintillation(zen, lam_nm, d):
     # Weak-fluctuation plane-wave scintillation behind a hard circular aperture:
     # 8 pi^2 k^2 sec Int dh Cn2 Int kappa Phi(kappa) [1 - cos(kappa^2 z/k)]
     # [2 J1(x)/x]^2 dkappa, Phi = 0.033 Cn2 kappa^(-11/3), x = kappa D/2
-    # (Andrews & Phillips Ch. 10, Eq. 10.?; the exact filter of the lens),
+    # (the weak-fluctuation spectral integral of Andrews & Phillips Ch. 10 with
+    # the exact filter of a circular lens instead of their Gaussian lens),
     # evaluated here on grids independent of the module.
     k = 2 * np.pi / (lam_nm * 1e-9)
     sec = 1 / np.cos(np.radians(zen))

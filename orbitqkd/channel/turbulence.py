@@ -353,8 +353,10 @@ def field_stop_fraction(fov_urad, wavelength_nm, r0_m, aperture_m, jitter_urad=0
 
     Examples
     --------
-    >>> lam_d = 850e-9 / 1.0  # first Airy zero at 1.22 lambda/D: 83.8 %
-    >>> round(float(field_stop_fraction(2 * 1.2197 * lam_d * 1e6, 850.0, np.inf, 1.0)), 3)
+    Stop at the first Airy zero, 1.22 lambda/D (0.85 urad x 1.22 for 850 nm
+    and 1 m), no turbulence: 83.8 % ([7]_)
+
+    >>> round(float(field_stop_fraction(2 * 1.2197 * 0.85, 850.0, np.inf, 1.0)), 3)
     0.838
     """
     lam = np.asarray(wavelength_nm, dtype=float) * 1e-9
