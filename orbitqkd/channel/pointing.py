@@ -15,10 +15,10 @@ References
    Dynamic Systems*, 7th ed. (Pearson, 2015), Sec. 4.2.1 (system type; steady
    error to a ramp = rate / K_v (type 1), to a parabola = acceleration / K_a
    (type 2)).
-.. [4] Y. Cao et al. (Micius team), "Design and in-orbit test of a high
-   accuracy pointing method in satellite-to-ground quantum communication",
-   Opt. Express 28, 8291 (2020), doi:10.1364/OE.385475, abstract: quantum
-   signal pointing accuracy 0.5-1.0 urad in orbit.
+.. [4] "Design and in-orbit test of a high accuracy pointing method in
+   satellite-to-ground quantum communication", Opt. Express 28(6), 8291
+   (2020) (Micius team; opg.optica.org/oe/abstract.cfm?uri=oe-28-6-8291),
+   abstract: quantum signal pointing accuracy 0.5-1.0 urad in orbit.
 """
 
 from __future__ import annotations
