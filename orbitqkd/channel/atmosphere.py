@@ -268,8 +268,15 @@ def g173_aerosol_optical_depth(wavelength_nm):
 
 
 @functools.lru_cache(maxsize=1)
-def _g173_components():
-    """Zenith absorption optical depth per 1 nm sample: (lambda, O2, O3, H2O)."""
+def g173_absorption_optical_depths():
+    """Sea-level zenith absorption optical depths of the G173 atmosphere per 1 nm sample.
+
+    Returns
+    -------
+    tuple of ndarray
+        Wavelength [nm] and the O2, ozone and water-vapour optical depths [-]
+        (read-only; each sample belongs to exactly one of the three).
+    """
     lam, etr, dni = g173_table()
     tau = -np.log(dni / etr) / G173_AIR_MASS  # Beer-Lambert on [5] at AM 1.5
     resid = np.clip(tau - rayleigh_optical_depth(lam) - g173_aerosol_optical_depth(lam),
@@ -325,7 +332,7 @@ def molecular_absorption_transmittance(wavelength_nm, air_mass_value=1.0,
     check_range("precipitable_water_cm", precipitable_water_cm, 0.0, 20.0)
     check_range("bandwidth_nm", bandwidth_nm, 0.01, 100.0)
     check_range("ozone_atm_cm", ozone_atm_cm, 0.0, 1.0)
-    lam_tab, o2, o3, h2o = _g173_components()
+    lam_tab, o2, o3, h2o = g173_absorption_optical_depths()
     h_km = np.asarray(station_altitude_m, dtype=float)[..., None] / 1000.0
     offsets = float(bandwidth_nm) * (np.linspace(0.0, 1.0, _BAND_POINTS) - 0.5)
     lam = np.asarray(wavelength_nm, dtype=float)[..., None] + offsets
