@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from orbitqkd.io.climate import bundled_climatology, cloud_free_probability, read_climatology
-from orbitqkd.io.data import data_path
+from orbitqkd.data import data_path
 from orbitqkd.errors import DataFileError, InputError, UnknownNameError
 from orbitqkd.io.stations import bundled_stations
 

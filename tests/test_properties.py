@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from orbitqkd.io.data import data_path
+from orbitqkd.data import data_path
 from orbitqkd.errors import InputError, OrbitQKDError, TLEFormatError
 from orbitqkd.chain import find_passes
 from orbitqkd.io.stations import bundled_stations

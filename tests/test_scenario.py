@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from orbitqkd.io.data import data_path
+from orbitqkd.data import data_path
 from orbitqkd.errors import InputError, OrbitQKDError, UnknownNameError
 from orbitqkd.chain import (relay_scenario, scenario_candidates, scenario_satellites,
                                schedule_scenario)

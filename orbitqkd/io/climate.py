@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .data import data_path
+from ..data import data_path
 from ..errors import DataFileError, InputError, UnknownNameError, check_range
 
 CLIMATE_COLUMNS = ("station", "month", "cloud_free_probability")

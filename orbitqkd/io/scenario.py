@@ -75,7 +75,7 @@ from pathlib import Path
 import pandas as pd
 from typing import Mapping
 
-from .data import data_dir, data_path
+from ..data import data_dir, data_path
 from ..errors import (DataFileError, InputError, OrbitQKDError, UnknownNameError, check_choice,
                      check_range)
 from ..network.relay import OBJECTIVES as RELAY_OBJECTIVES

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..errors import DataFileError, InputError, UnknownNameError
 from ..model import GroundStation
-from .data import data_path
+from ..data import data_path
 
 STATION_COLUMNS = (
     "name", "full_name", "country", "latitude_deg", "longitude_deg", "altitude_m",

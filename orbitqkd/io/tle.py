@@ -18,7 +18,7 @@ from sgp4.api import Satrec
 from ..errors import DataFileError, InputError, TLEFormatError, UnknownNameError
 from ..model import Satellite
 from ..timescales import parse_utc
-from .data import data_dir
+from ..data import data_dir
 
 # Bundled TLE files by name; see data/README.md for their provenance.
 BUNDLED_TLE = {

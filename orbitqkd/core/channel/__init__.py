@@ -11,7 +11,8 @@ dead time, saturation, afterpulsing, gate and jitter). The pipeline that puts
 them together over a pass is :func:`orbitqkd.core.budget.link_budget`.
 """
 
-from . import atmosphere, background, detector, fading, geometry, pointing, turbulence
+from . import (atmosphere, background, detector, fading, geometry, horizontal, pointing,
+               retroreflector, turbulence)
 
-__all__ = ["atmosphere", "background", "detector", "fading", "geometry", "pointing",
-           "turbulence"]
+__all__ = ["atmosphere", "background", "detector", "fading", "geometry", "horizontal",
+           "pointing", "retroreflector", "turbulence"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import DataFileError
+from .errors import DataFileError
 
-_PACKAGE_DIR = Path(__file__).resolve().parent.parent  # orbitqkd/
+_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def data_dir() -> Path:
