@@ -27,7 +27,7 @@ def test_keyrate_csv_one_pass_json_out(tmp_path, capsys):
 def test_keyrate_pass_id_splits_and_accumulate(tmp_path, capsys):
     parts = []
     for i in range(4):
-        b = budget(np.full(10, 36.0), start=f"2020-01-0{i + 1}T00:00Z").to_frame()
+        b = budget(np.full(5, 37.0), start=f"2020-01-0{i + 1}T00:00Z").to_frame()
         b["pass_id"] = i
         parts.append(b)
     import pandas as pd

@@ -14,6 +14,9 @@ References
 .. [2] C. C. W. Lim, M. Curty, N. Walenta, F. Xu and H. Zbinden, "Concise
    security bounds for practical decoy-state quantum key distribution",
    Phys. Rev. A 89, 022307 (2014). doi:10.1103/PhysRevA.89.022307
+.. [3] J. Yin et al., "Entanglement-based secure quantum cryptography over
+   1,120 kilometres", Nature 582, 501 (2020), Methods (finite-key analysis).
+   doi:10.1038/s41586-020-2401-y
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from .decoy import E0, binary_entropy
-from .finite import sampling_deviation
+from .finite import ec_leakage, sampling_deviation
+
+ZERO_QBER = "QBER too high: error correction and phase error exceed the key"
+ZERO_FINITE_OVERHEAD = "block too short for finite key"
 
 
 def _no_click_denominators(lam, eta_a, eta_b):
@@ -79,7 +85,7 @@ def coincidence_error_gain(lam, eta_a, eta_b, y0_a, y0_b, misalignment):
 
 
 def bbm92_key_length(n_key, e_key, n_test, e_test, *, eps_sec=1e-10, eps_cor=1e-15,
-                     f_ec=1.19, finite=True):
+                     f_ec=1.19, finite=True, ec_model="fixed"):
     """Secret key length of an entanglement-based BBM92 block [bits].
 
     Parameters
@@ -95,6 +101,8 @@ def bbm92_key_length(n_key, e_key, n_test, e_test, *, eps_sec=1e-10, eps_cor=1e-
     finite : bool
         With False, the asymptotic rate of [1] Eq. (11):
         ``n_key [1 - f h(e_key) - h(e_test)]``.
+    ec_model : {'fixed', 'tomamichel2017'}
+        Error-correction leakage model (:func:`orbitqkd.core.keyrate.finite.ec_leakage`).
 
     Returns
     -------
@@ -108,7 +116,10 @@ def bbm92_key_length(n_key, e_key, n_test, e_test, *, eps_sec=1e-10, eps_cor=1e-
     estimation + 2 x privacy amplification)::
 
         phi = e_test + gamma(eps_sec/3, e_test, n_test, n_key)
-        ell = n_key [1 - h(phi)] - f n_key h(e_key) - 2 log2(3/(2 eps_sec)) - log2(2/eps_cor)
+        ell = n_key [1 - h(phi)] - lambda_EC - 2 log2(3/(2 eps_sec)) - log2(2/eps_cor)
+
+    which is the form of [3] (Methods): ``ell = n [1 - h(e_ph)] - leak_EC
+    - log2(2/eps_cor) - 2 log2(1/(2 eps_PA))`` with eps_PA = eps_sec/3.
     """
     n_key, e_key, n_test, e_test = (np.asarray(a, dtype=float)
                                     for a in (n_key, e_key, n_test, e_test))
@@ -118,6 +129,26 @@ def bbm92_key_length(n_key, e_key, n_test, e_test, *, eps_sec=1e-10, eps_cor=1e-
     else:
         phi, overhead = e_test, 0.0
     phi = np.minimum(phi, 0.5)
+    leak = ec_leakage(n_key, np.clip(e_key, 0, 0.5), f_ec=f_ec, eps_cor=eps_cor,
+                      model=ec_model if finite else "fixed")
     with np.errstate(invalid="ignore"):
-        ell = n_key * (1.0 - binary_entropy(phi) - f_ec * binary_entropy(np.clip(e_key, 0, 1))) - overhead
+        ell = n_key * (1.0 - binary_entropy(phi)) - leak - overhead
     return np.where(np.isfinite(ell), np.maximum(ell, 0.0), 0.0), phi
+
+
+def bbm92_zero_reason(n_key, e_key, phase_error, *, eps_sec=1e-10, eps_cor=1e-15, f_ec=1.19,
+                      ec_model="fixed"):
+    """Why a (scalar) BBM92 block gives no key: ``''`` when it gives some.
+
+    Returns :data:`ZERO_QBER` when error correction and the phase-error term
+    alone exceed ``n_key`` (``n [1 - h(phi)] <= lambda_EC``), else
+    :data:`ZERO_FINITE_OVERHEAD` when only the epsilon terms are left.
+    """
+    n = float(n_key)
+    leak = float(ec_leakage(n, min(max(float(e_key), 0.0), 0.5), f_ec=f_ec, eps_cor=eps_cor,
+                            model=ec_model))
+    privacy = n * (1.0 - float(binary_entropy(min(float(phase_error), 0.5))))
+    overhead = 2.0 * np.log2(3.0 / (2.0 * eps_sec)) + np.log2(2.0 / eps_cor)
+    if privacy - leak - overhead > 0:
+        return ""
+    return ZERO_QBER if privacy <= leak else ZERO_FINITE_OVERHEAD

@@ -12,6 +12,11 @@ References
 .. [3] D. Gottesman, H.-K. Lo, N. Lütkenhaus and J. Preskill, "Security of
    quantum key distribution with imperfect devices", Quantum Inf. Comput. 4,
    325 (2004). doi:10.26421/QIC4.5-1
+.. [4] C. C. W. Lim, M. Curty, N. Walenta, F. Xu and H. Zbinden, "Concise
+   security bounds for practical decoy-state quantum key distribution",
+   Phys. Rev. A 89, 022307 (2014), Sec. IV (detection model with afterpulses,
+   as implemented by SatQuMA 1.1, ``DRate_j`` and ``error_j``).
+   doi:10.1103/PhysRevA.89.022307
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ def binary_entropy(x):
     return h[()] if h.ndim == 0 else h
 
 
-def gain(mu, eta, y0):
+def gain(mu, eta, y0, afterpulse=0.0):
     """Overall gain Q_mu: probability that a pulse of mean photon number mu gives a click.
 
     Parameters
@@ -59,7 +64,10 @@ def gain(mu, eta, y0):
     eta : float or array_like
         Overall transmittance, source output to detector click [linear, 0..1].
     y0 : float or array_like
-        Background/dark click probability per pulse (vacuum yield) [0..1].
+        Background/dark click probability per pulse (vacuum yield) [0..1]; with
+        two detectors of extraneous-count probability p_ec each, y0 = 2 p_ec.
+    afterpulse : float or array_like, optional
+        Afterpulse probability p_ap per click (default 0).
 
     Notes
     -----
@@ -69,34 +77,37 @@ def gain(mu, eta, y0):
         Q_mu = sum_n Y_n e^{-mu} mu^n / n! = 1 - (1 - Y0) exp(-eta mu)
 
     which is [1]'s ``Q_mu = Y0 + 1 - e^{-eta mu}`` without dropping the product
-    term Y0 e^{-eta mu}.
+    term Y0 e^{-eta mu}. Afterpulses multiply it by (1 + p_ap), [4] Sec. IV:
+    ``R_mu = (1 + p_ap) Q_mu``.
     """
-    mu, eta, y0 = (np.asarray(a, dtype=float) for a in (mu, eta, y0))
-    return 1.0 - (1.0 - y0) * np.exp(-eta * mu)
+    mu, eta, y0, ap = (np.asarray(a, dtype=float) for a in (mu, eta, y0, afterpulse))
+    return (1.0 + ap) * (1.0 - (1.0 - y0) * np.exp(-eta * mu))
 
 
-def error_gain(mu, eta, y0, misalignment):
+def error_gain(mu, eta, y0, misalignment, afterpulse=0.0):
     """Erroneous-click probability E_mu Q_mu per pulse of mean photon number mu.
 
     Parameters
     ----------
-    mu, eta, y0 : float or array_like
+    mu, eta, y0, afterpulse : float or array_like
         As in :func:`gain`.
     misalignment : float or array_like
         Probability e_d that a signal photon hits the wrong detector.
 
     Notes
     -----
-    [1] Sec. II: ``E_mu Q_mu = e0 Y0 + e_d (1 - exp(-eta mu))`` with e0 = 1/2.
+    [1] Sec. II: ``E_mu Q_mu = e0 Y0 + e_d (1 - exp(-eta mu))`` with e0 = 1/2;
+    afterpulses add ``e0 p_ap R_mu`` ([4] Sec. IV, R_mu from :func:`gain`).
     """
-    mu, eta, y0, ed = (np.asarray(a, dtype=float) for a in (mu, eta, y0, misalignment))
-    return E0 * y0 + ed * (1.0 - np.exp(-eta * mu))
+    mu, eta, y0, ed, ap = (np.asarray(a, dtype=float) for a in (mu, eta, y0, misalignment, afterpulse))
+    base = E0 * y0 + ed * (1.0 - np.exp(-eta * mu))
+    return base + E0 * ap * gain(mu, eta, y0, ap)
 
 
-def qber(mu, eta, y0, misalignment):
+def qber(mu, eta, y0, misalignment, afterpulse=0.0):
     """Quantum bit error rate E_mu of pulses with mean photon number mu (see :func:`error_gain`)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return error_gain(mu, eta, y0, misalignment) / gain(mu, eta, y0)
+        return error_gain(mu, eta, y0, misalignment, afterpulse) / gain(mu, eta, y0, afterpulse)
 
 
 def single_photon_yield_lower(mu, nu, q_mu, q_nu, y0):

@@ -187,7 +187,7 @@ def _grid_key(s: _Samples, proto: DecoyBB84, mu1, mu2, p1, p2, px, finite):
     mu, p = (m1, m2, proto.mu_v), (pp1, pp2, pp3)
     nq = (pp1 * q1, pp2 * q2, pp3 * q3[0])
     ne = (pp1 * e1, pp2 * e2, pp3 * e3[0])
-    kw = dict(f_ec=proto.f_ec, finite=finite)
+    kw = dict(f_ec=proto.f_ec, finite=finite, bound=proto.bound, ec_model=proto.ec_model)
     if proto.both_bases:
         kw.update(eps_sec=proto.eps_sec / 2, eps_cor=proto.eps_cor / 2)
     else:
@@ -307,7 +307,8 @@ def _bbm92_key(pairs, proto: BBM92) -> PassKey:
     keys = {}
     for finite in (True, False):
         eps = 2.0 if proto.both_bases else 1.0
-        kw = dict(eps_sec=proto.eps_sec / eps, eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec, finite=finite)
+        kw = dict(eps_sec=proto.eps_sec / eps, eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec, finite=finite,
+                  ec_model=proto.ec_model)
         k, phi = bbm92_key_length(nx, qber, nz, qber, **kw)
         if proto.both_bases:
             k = k + bbm92_key_length(nz, qber, nx, qber, **kw)[0]

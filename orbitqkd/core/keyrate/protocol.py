@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...errors import InputError, check_range
+from ...errors import InputError, check_choice, check_range
+
+DECOY_BOUNDS = ("zhang2017", "yin2020", "lim2014")  # see orbitqkd.core.keyrate.finite.BOUNDS
+EC_MODELS = ("fixed", "tomamichel2017")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +25,7 @@ class _KeyParameters:
     misalignment: float = 0.01
     finite: bool = True
     both_bases: bool = False
+    ec_model: str = "fixed"
 
     def __post_init__(self):
         check_range("p_x", self.p_x, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
@@ -29,6 +33,7 @@ class _KeyParameters:
         check_range("eps_cor", self.eps_cor, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
         check_range("f_ec", self.f_ec, 1.0, 3.0)
         check_range("misalignment", self.misalignment, 0.0, 0.5, high_inclusive=False)
+        check_choice("ec_model", self.ec_model, EC_MODELS)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +64,18 @@ class DecoyBB84(_KeyParameters):
     both_bases : bool
         Distil key from both bases (each basis estimating the other's phase error,
         eps_sec and eps_cor split between them), as in symmetric BB84 experiments.
+    ec_model : {'fixed', 'tomamichel2017'}
+        Error-correction leakage: ``f_ec n h(E)``, or the finite-size model of
+        Tomamichel et al. (2017) (:func:`orbitqkd.core.keyrate.finite.ec_leakage`).
+    bound : {'zhang2017', 'yin2020', 'lim2014'}
+        Concentration inequality of the finite-key bound; the default is the
+        tightest (exact multiplicative Chernoff, Zhang et al. 2017).
+    afterpulse : float
+        Detector afterpulse probability per click, 0 <= p_ap < 1 (used by the
+        detection model of :func:`orbitqkd.core.keyrate.window.window_counts`).
+    decoys : {2, 1}
+        Two decoys (three intensities, Lim et al. 2014) or one decoy (mu_s and
+        mu_d sent with p_s and 1 - p_s; mu_v and p_d unused; Rusca et al. 2018).
     """
 
     mu_s: float = 0.8
@@ -67,13 +84,24 @@ class DecoyBB84(_KeyParameters):
     p_s: float = 0.5
     p_d: float = 0.25
     optimise: bool = False
+    bound: str = "zhang2017"
+    afterpulse: float = 0.0
+    decoys: int = 2
 
     def __post_init__(self):
         check_range("mu_s", self.mu_s, 0.0, 10.0, low_inclusive=False)
         check_range("mu_d", self.mu_d, 0.0, 10.0, low_inclusive=False)
         check_range("mu_v", self.mu_v, 0.0, 10.0)
+        check_choice("bound", self.bound, DECOY_BOUNDS)
+        check_range("afterpulse", self.afterpulse, 0.0, 1.0, high_inclusive=False)
+        if self.decoys not in (1, 2):
+            raise InputError(f"decoys = {self.decoys!r} is outside the range decoys in {{1, 2}}")
         if not self.mu_d < self.mu_s:
             raise InputError(f"mu_d = {self.mu_d:g} is outside the range mu_d < mu_s = {self.mu_s:g}")
+        if self.decoys == 1:
+            check_range("p_s", self.p_s, 0.0, 1.0, low_inclusive=False, high_inclusive=False)
+            _KeyParameters.__post_init__(self)
+            return
         if not self.mu_v < self.mu_d:
             raise InputError(f"mu_v = {self.mu_v:g} is outside the range mu_v < mu_d = {self.mu_d:g}")
         if not self.mu_s > self.mu_d + self.mu_v:
@@ -88,8 +116,8 @@ class DecoyBB84(_KeyParameters):
 
     @property
     def p_v(self) -> float:
-        """Probability of the weakest (vacuum) decoy."""
-        return 1.0 - self.p_s - self.p_d
+        """Probability of the weakest (vacuum) decoy (0 for the 1-decoy protocol)."""
+        return 0.0 if self.decoys == 1 else 1.0 - self.p_s - self.p_d
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,7 +130,7 @@ class BBM92(_KeyParameters):
         Mean photon-pair emission rate of the source [pairs/s].
     coincidence_window_ns : float
         Width of the coincidence window [ns]; also sets the accidental rate.
-    p_x, eps_sec, eps_cor, f_ec, misalignment, finite, both_bases
+    p_x, eps_sec, eps_cor, f_ec, misalignment, finite, both_bases, ec_model
         As in :class:`DecoyBB84` (``both_bases`` defaults to True, as in the
         symmetric-basis Micius experiments). All fields are keyword-only.
     """
