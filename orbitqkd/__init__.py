@@ -53,6 +53,7 @@ from .network.forecast import forecast_key
 from .network.relay import relay_flow
 from .network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
 from .presets import link_preset, link_presets
+from .validate import validate
 
 __version__ = "0.1.0"
 
@@ -69,5 +70,5 @@ __all__ = [
     "load_satellites", "pass_budgets", "pass_key", "pass_keys", "pass_track", "pass_tracks",
     "passes_to_czml", "read_stations", "relay_flow", "relay_scenario", "rolling_horizon",
     "scenario_candidates", "schedule_json", "schedule_passes", "schedule_scenario",
-    "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
+    "validate", "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
 ]

@@ -131,7 +131,7 @@ def link_budget(track: events.Track, link) -> LinkBudget:
 
     >>> track = pass_track("micius", "Xinglong", "2016-12-19T16:48:44", "2016-12-19T16:55:40")
     >>> round(float(link_budget(track, "micius-xinglong").total_loss_db.min()), 1)
-    22.1
+    33.1
     """
     return core_budget.link_budget(track, resolve_link(link))
 
@@ -262,21 +262,13 @@ def _passes(sats, stas, t0, t1, executor, **options) -> PassTable:
 
 # --- dual downlinks -------------------------------------------------------------
 
-def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, end=None,
-                         link="micius-xinglong", protocol: BBM92 | None = None,
-                         step_s: float = 1.0, min_elevation_deg=None) -> pd.DataFrame:
-    """Entanglement-based BBM92 key of every dual downlink (both stations in view at once).
+def dual_downlink_windows(satellites, station_a, station_b, start, *, days=None, end=None,
+                          link="micius-entanglement", step_s: float = 1.0,
+                          min_elevation_deg=None) -> list[tuple]:
+    """Every window with a satellite above both stations, and the budget of each arm.
 
-    The satellite's pair source sends one photon of each pair to each station:
-    the windows where a satellite is above both stations' floors are sampled on
-    one time grid, each arm gets its link budget (``link`` with the station's
-    own aperture), and :func:`orbitqkd.core.keyrate.passkey.dual_downlink_key`
-    gives the coincidences, QBER and key (Ma, Fung & Lo 2007; Yin et al. 2017, 2020).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per common window, columns :data:`DUAL_COLUMNS`.
+    Returns a list of ``(satellite, start_utc, end_utc, budget_a, budget_b)``, the
+    budgets on one time grid (``link`` with each station's own aperture), in time order.
     """
     t0, t1 = events.resolve_span(start, end, days)
     sats = resolve_satellites(satellites, near=t0 + (t1 - t0) / 2)
@@ -285,25 +277,48 @@ def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, 
     passes = events.find_passes(sats, [a, b], t0, t1, min_elevation_deg=min_elevation_deg)
     a, b = passes.stations  # with the floor the passes were found for
     table, sat_index = passes.table, passes.satellite_index()
-    rows = []
+    out = []
     for k in dict.fromkeys(sat_index.tolist()):
         mine = table[sat_index == k]
         pa, pb = mine[mine.station == a.name], mine[mine.station == b.name]
         for ra in pa.itertuples():
             for rb in pb.itertuples():
                 w0, w1 = max(ra.rise_utc, rb.rise_utc), min(ra.set_utc, rb.set_utc)
-                if w1 <= w0:
-                    continue
-                arms = [core_budget.link_budget(events.pass_track(sats[k], st, w0, w1, step_s), lk)
-                        for st in (a, b)]
-                key = dual_downlink_key(arms[0], arms[1], protocol)
-                rows.append({
-                    "satellite": sats[k].name, "norad_id": sats[k].norad_id,
-                    "station_a": a.name, "station_b": b.name, "start_utc": w0, "end_utc": w1,
-                    "duration_s": (w1 - w0).total_seconds(), "coincidences": key.detections,
-                    "sifted_bits": key.sifted_bits, "qber_percent": 100.0 * key.qber,
-                    "secret_bits": key.secret_bits, "zero_reason": key.zero_reason,
-                })
+                if w1 > w0:
+                    arms = [core_budget.link_budget(events.pass_track(sats[k], st, w0, w1, step_s),
+                                                    lk) for st in (a, b)]
+                    out.append((sats[k], w0, w1, arms[0], arms[1]))
+    return sorted(out, key=lambda w: w[1])
+
+
+def dual_downlink_passes(satellites, station_a, station_b, start, *, days=None, end=None,
+                         link="micius-entanglement", protocol: BBM92 | None = None,
+                         step_s: float = 1.0, min_elevation_deg=None) -> pd.DataFrame:
+    """Entanglement-based BBM92 key of every dual downlink (both stations in view at once).
+
+    The satellite's pair source sends one photon of each pair to each station:
+    the windows of :func:`dual_downlink_windows` each get
+    :func:`orbitqkd.core.keyrate.passkey.dual_downlink_key`: coincidences, QBER
+    and key (Ma, Fung & Lo 2007; Yin et al. 2017, 2020).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per common window, columns :data:`DUAL_COLUMNS`.
+    """
+    a, b = resolve_stations([station_a, station_b])
+    rows = []
+    for sat, w0, w1, arm_a, arm_b in dual_downlink_windows(
+            satellites, a, b, start, days=days, end=end, link=link, step_s=step_s,
+            min_elevation_deg=min_elevation_deg):
+        key = dual_downlink_key(arm_a, arm_b, protocol)
+        rows.append({
+            "satellite": sat.name, "norad_id": sat.norad_id, "station_a": a.name,
+            "station_b": b.name, "start_utc": w0, "end_utc": w1,
+            "duration_s": (w1 - w0).total_seconds(), "coincidences": key.detections,
+            "sifted_bits": key.sifted_bits, "qber_percent": 100.0 * key.qber,
+            "secret_bits": key.secret_bits, "zero_reason": key.zero_reason,
+        })
     return pd.DataFrame(rows, columns=DUAL_COLUMNS)
 
 

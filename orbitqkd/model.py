@@ -354,7 +354,9 @@ class GroundStation:
         return row
 
 
-DIRECTIONS = ("downlink", "uplink")
+DIRECTIONS = ("downlink", "uplink", "horizontal", "two-way")
+# Wavelengths the atmosphere models cover: the ASTM G173 absorption table spans 400-1600 nm
+WAVELENGTH_MIN_NM, WAVELENGTH_MAX_NM = 400.0, 1600.0
 
 
 # Optimum truncation of a Gaussian beam by a circular aperture of radius a:
@@ -382,6 +384,11 @@ class Transmitter:
         Rms jitter per axis and static offset of the pointing [urad].
     repetition_rate_hz : float
         Pulse (or pair) repetition rate [Hz].
+    mean_photon_number : float
+        Mean photons per pulse leaving the aperture, averaged over the
+        intensities sent; used only to estimate detector saturation (dead time).
+    pulse_energy_j : float, optional
+        Pulse energy [J] of a ground laser in a two-way (retroreflector) link.
     """
 
     name: str
@@ -391,10 +398,11 @@ class Transmitter:
     pointing_jitter_urad: float = 1.0
     pointing_bias_urad: float = 0.0
     repetition_rate_hz: float = 100e6
+    mean_photon_number: float = 0.5
+    pulse_energy_j: Optional[float] = None
 
     def __post_init__(self):
-        check_range("wavelength_nm", self.wavelength_nm, atmosphere.WAVELENGTH_TABLE_NM[0],
-                    atmosphere.WAVELENGTH_TABLE_NM[-1])
+        check_range("wavelength_nm", self.wavelength_nm, WAVELENGTH_MIN_NM, WAVELENGTH_MAX_NM)
         check_range("transmitter aperture_m", self.aperture_m, 0.0, 10.0, low_inclusive=False)
         if self.divergence_urad is not None:
             check_range("divergence_urad", self.divergence_urad, 0.0, 1e5, low_inclusive=False)
@@ -407,6 +415,9 @@ class Transmitter:
         check_range("pointing_jitter_urad", self.pointing_jitter_urad, 0.0, 1e4)
         check_range("pointing_bias_urad", self.pointing_bias_urad, 0.0, 1e4)
         check_range("repetition_rate_hz", self.repetition_rate_hz, 0.0, 1e11, low_inclusive=False)
+        check_range("mean_photon_number", self.mean_photon_number, 0.0, 1e20)
+        if self.pulse_energy_j is not None:
+            check_range("pulse_energy_j", self.pulse_energy_j, 0.0, 100.0, low_inclusive=False)
 
     @property
     def waist_radius_m(self) -> float:
@@ -486,10 +497,25 @@ class Link:
     Parameters
     ----------
     transmitter, receiver : Transmitter, Receiver
-    direction : {'downlink', 'uplink'}
-        ``downlink``: satellite transmits, ground (the station) receives.
+    direction : {'downlink', 'uplink', 'horizontal', 'two-way'}
+        ``downlink``: satellite transmits, the station receives; ``uplink``: the
+        reverse; ``horizontal``: a ground-to-ground path of the track's range at
+        the station's altitude (constant ``ground_cn2_m23``); ``two-way``: a
+        ground laser (the transmitter, with ``pulse_energy_j``) lights the
+        satellite's corner-cube array and the station (the receiver) detects the
+        single photons it returns (satellite laser ranging).
     name : str
         Preset name, or ``'custom'``.
+    absorption_model : {'astm-g173', 'lowtran7-table'}
+        Molecular absorption (:func:`orbitqkd.core.channel.atmosphere.extinction_loss_db`).
+    precipitable_water_cm : float
+        Column water vapour above sea level [cm] (ASTM G173: 1.42).
+    retro_cube_diameter_m, retro_effective_cubes, retro_reflectivity : float
+        Two-way links: corner-cube diameter [m], the number of cubes returning
+        light towards the station at once, and their reflectivity.
+    retro_cross_section_m2 : float, optional
+        Two-way links: the array's effective optical cross-section [m^2] at the
+        velocity aberration; default: the Airy pattern of unspoiled cubes.
     air_mass_model : str
         One of :data:`orbitqkd.core.channel.atmosphere.AIR_MASS_MODELS`.
     cn2_model : {'hufnagel-valley', 'none'}
@@ -506,6 +532,12 @@ class Link:
     receiver: Receiver
     direction: str = "downlink"
     name: str = "custom"
+    absorption_model: str = "astm-g173"
+    precipitable_water_cm: float = atmosphere.G173_PRECIPITABLE_WATER_CM
+    retro_cube_diameter_m: Optional[float] = None
+    retro_effective_cubes: float = 1.0
+    retro_reflectivity: float = 0.78
+    retro_cross_section_m2: Optional[float] = None
     air_mass_model: str = "kastenyoung1989"
     cn2_model: str = "hufnagel-valley"
     wind_speed_m_s: float = turbulence.HV57_WIND_SPEED_M_S
@@ -523,6 +555,23 @@ class Link:
         check_range("aod_550nm", self.aod_550nm, 0.0, 5.0)
         check_range("angstrom_exponent", self.angstrom_exponent, -1.0, 4.0)
         check_range("night_radiance_850", self.night_radiance_850, 0.0, 1.0)
+        check_choice("absorption_model", self.absorption_model, atmosphere.ABSORPTION_MODELS)
+        check_range("precipitable_water_cm", self.precipitable_water_cm, 0.0, 10.0)
+        check_range("retro_effective_cubes", self.retro_effective_cubes, 0.0, 1e5,
+                    low_inclusive=False)
+        check_range("retro_reflectivity", self.retro_reflectivity, 0.0, 1.0, low_inclusive=False)
+        if self.retro_cross_section_m2 is not None:
+            check_range("retro_cross_section_m2", self.retro_cross_section_m2, 0.0, 1e12,
+                        low_inclusive=False)
+        if self.direction == "two-way":
+            if self.retro_cube_diameter_m is None or self.transmitter.pulse_energy_j is None:
+                raise InputError("direction = 'two-way' needs retro_cube_diameter_m and the "
+                                 "transmitter's pulse_energy_j")
+            check_range("retro_cube_diameter_m", self.retro_cube_diameter_m, 0.0, 1.0,
+                        low_inclusive=False)
+        if self.absorption_model == "lowtran7-table":
+            check_range("wavelength_nm", self.transmitter.wavelength_nm,
+                        atmosphere.WAVELENGTH_TABLE_NM[0], atmosphere.WAVELENGTH_TABLE_NM[-1])
         if self.direction == "uplink" and self.receiver.aperture_m is None:
             raise InputError("receiver aperture_m = None: an uplink receiver (the satellite) "
                              "needs its aperture_m")

@@ -32,17 +32,15 @@ def test_writes_series_and_png(micius_dec19):
 
 
 def test_real_pass_against_liao_2017(micius_dec19):
-    # Liao et al., Nature 549, 43 (2017): the 19 Dec 2016 Xinglong pass spanned
-    # 645 km (closest) to 1,200 km with link loss ~22 dB to ~35 dB. With the
-    # bundled TLE the pass culminates at ~48 deg, ~650 km. Tolerances as in
-    # tests/test_budget.py: 3 dB at closest approach, 8 dB at 1,200 km (the
-    # model's range dependence is shallower than measured).
+    # Liao et al., Nature 549, 43 (2017): the 19 Dec 2016 Xinglong pass reached 645 km;
+    # "The diffraction loss is estimated to be 22 dB at 1200 km". With the bundled TLE the
+    # pass culminates at ~48 deg, ~645 km; the preset's geometric loss at 1,200 km is
+    # within the 1.5 dB validation tolerance of 22 dB (orbitqkd validate has the rest).
     df, _ = micius_dec19
     up = df[df["above_horizon"]]
     assert up["range_km"].min() == pytest.approx(645.0, abs=30.0)
-    assert up["total_loss_db"].min() == pytest.approx(22.0, abs=3.0)
-    near_1200 = up.loc[(up["range_km"] - 1200.0).abs().idxmin(), "total_loss_db"]
-    assert near_1200 == pytest.approx(35.0, abs=8.0)
+    near_1200 = up.loc[(up["range_km"] - 1200.0).abs().idxmin(), "geometric_loss_db"]
+    assert near_1200 == pytest.approx(22.0, abs=1.5)
 
 
 def test_screen_summary_and_errors(capsys):
@@ -57,7 +55,7 @@ def test_screen_summary_and_errors(capsys):
 
 
 def test_glonass_csv_to_stdout(capsys):
-    code, out, err = run(capsys, "budget", "--link", "glonass-matera", "--any-time",
+    code, out, err = run(capsys, "budget", "--link", "mlro-glonass", "--any-time",
                          "--step-s", "120", "--format", "csv")
     assert code == 0 and "over Matera" in err
     header = out.splitlines()[0].split(",")

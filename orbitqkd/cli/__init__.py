@@ -14,7 +14,7 @@ import warnings
 import typer
 
 from ..errors import OrbitQKDError
-from . import budget, export, keyrate, network, passes  # noqa: F401  (they register commands)
+from . import budget, export, keyrate, network, passes, validate  # noqa: F401  (they register commands)
 from .app import app
 
 

@@ -7,16 +7,19 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 import typer
 
 from ..core.budget import link_budget
-from ..core.events import find_passes, pass_track
+from ..core.events import find_passes, horizontal_track, pass_track
 from ..errors import InputError
 from ..io.stations import get_station
 from ..io.tables import save_figure
 from ..io.tle import load_satellites
 from ..plot import budget_figure
-from ..presets import link_preset, link_presets, preset_station
+from ..presets import HORIZONTAL_DISTANCES_KM, link_preset, link_presets, preset_station
+from ..timescales import parse_utc
 from .app import TableFormat, app, emit_table
 from .options import Days, Format, NightOnly, OutputFile, Start, StationsFile
 from .passes import night_filter, station_catalogue
@@ -24,7 +27,9 @@ from .passes import night_filter, station_catalogue
 LinkName = Enum("LinkName", {name.replace("-", "_"): name for name in link_presets()}, type=str)
 
 # Bundled element sets that match each documented link.
-_PRESET_SATELLITES = {"micius-xinglong": "micius", "glonass-matera": "glonass"}
+_PRESET_SATELLITES = {"micius-xinglong": "micius", "micius-2021": "micius",
+                      "micius-entanglement": "micius", "mlro-lageos2": "lageos2",
+                      "mlro-glonass": "glonass"}
 
 SUMMARY_COLUMNS = [
     "time_utc", "elevation_deg", "range_km", "geometric_loss_db", "atmospheric_loss_db",
@@ -48,9 +53,16 @@ def budget(
     output: OutputFile = None,
     fmt: Format = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", dir_okay=False, help="Draw loss components and elevation against time to this PNG file.")] = None,
+    distance_km: Annotated[Optional[float], typer.Option(min=1e-3, max=500, help="Horizontal links (e.g. etri-275m): path length in km (default 0.275 for etri-275m); the budget then covers --start to --start + --days.")] = None,
+    azimuth_deg: Annotated[float, typer.Option(min=0, max=360, help="Horizontal links: direction from the receiving station to the transmitter, degrees from north.")] = 0.0,
 ):
-    """Loss, transmittance and count rates along one pass, every STEP_S seconds."""
+    """Loss, transmittance and count rates along one pass (or a horizontal path), every STEP_S seconds."""
     name = link.value
+    lk = link_preset(name)
+    if lk.direction == "horizontal":
+        _horizontal(lk, station, stations_file, start, days, step_s, distance_km, azimuth_deg,
+                    output, fmt, plot)
+        return
     source = satellites or _PRESET_SATELLITES.get(name)
     if source is None:
         raise InputError(f"link = {name!r} has no bundled satellite; give --satellites FILE")
@@ -66,11 +78,15 @@ def budget(
                          f"{sats[0].name} over {sta.name} were found; widen --days")
     row = passes.table.iloc[pass_index]
     track = pass_track(sats[0], sta, row["rise_utc"], row["set_utc"], step_s=step_s)
-    budget_ = link_budget(track, link_preset(name))
+    budget_ = link_budget(track, lk)
     up = budget_.total_loss_db[budget_.above_horizon]
     if len(up):
         typer.echo(f"{sats[0].name} over {sta.name}, {row['rise_utc']} to {row['set_utc']}: "
                    f"total loss {up.min():.1f} to {up.max():.1f} dB", err=True)
+    _emit(budget_, output, fmt, plot)
+
+
+def _emit(budget_, output, fmt, plot) -> None:
     if plot is not None:
         fig = budget_figure(budget_)
         try:
@@ -82,3 +98,21 @@ def budget(
     if output is None and fmt in (None, TableFormat.table):
         df = df[SUMMARY_COLUMNS].round({c: 3 for c in SUMMARY_COLUMNS[1:]})
     emit_table(df, output, fmt)
+
+
+def _horizontal(lk, station, stations_file, start, days, step_s, distance_km, azimuth_deg,
+                output, fmt, plot) -> None:
+    """The budget of a horizontal link over --start .. --start + --days."""
+    sta = get_station(station or preset_station(lk.name), station_catalogue(stations_file))
+    if start is None:
+        raise InputError("start = None: a horizontal link needs --start (UTC, ISO 8601)")
+    distance = distance_km if distance_km is not None else HORIZONTAL_DISTANCES_KM.get(lk.name)
+    if distance is None:
+        raise InputError(f"distance_km = None: give --distance-km for link {lk.name!r}")
+    t0 = parse_utc(start)
+    track = horizontal_track(sta, distance, azimuth_deg, t0, t0 + pd.Timedelta(days=days), step_s)
+    budget_ = link_budget(track, lk)
+    typer.echo(f"{lk.name}: {distance:g} km horizontal path at {sta.name}, total loss "
+               f"{np.nanmin(budget_.total_loss_db):.1f} to {np.nanmax(budget_.total_loss_db):.1f} dB",
+               err=True)
+    _emit(budget_, output, fmt, plot)

@@ -112,7 +112,7 @@ def dual_downlink(
     satellites: Satellites = "micius",
     start: Annotated[str, typer.Option(help="UTC start, ISO 8601.")] = "2021-04-25T00:00",
     days: Annotated[float, typer.Option(min=1e-3, max=366, help="Length of the span in days.")] = 2.0,
-    link: Annotated[LinkName, typer.Option(help="Link preset of each arm (the station's own aperture is used).")] = LinkName.micius_xinglong,
+    link: Annotated[LinkName, typer.Option(help="Link preset of each arm (the station's own aperture is used).")] = LinkName.micius_entanglement,
     pair_rate_hz: Annotated[float, typer.Option(min=1.0, help="Photon-pair rate of the source in pairs per second.")] = 5.9e6,
     coincidence_window_ns: Annotated[float, typer.Option(min=0.01, help="Coincidence window in ns.")] = 2.5,
     finite: Annotated[bool, typer.Option("--finite/--asymptotic", help="Finite-key bound per window, or the asymptotic key.")] = True,

@@ -17,12 +17,14 @@ import pandas as pd
 
 from ..errors import InputError
 from ..model import Link
-from .channel import atmosphere, background, detector, geometry, pointing, turbulence
+from ..constants import PLANCK_J_S, SPEED_OF_LIGHT_M_S
+from .channel import (atmosphere, background, detector, geometry, horizontal, pointing,
+                      retroreflector, turbulence)
 from .events import Track
 
 LOSS_COLUMNS = [
     "geometric_loss_db", "atmospheric_loss_db", "turbulence_loss_db", "pointing_loss_db",
-    "receiver_loss_db",
+    "receiver_loss_db", "dead_time_loss_db",
 ]
 BUDGET_COLUMNS = [
     "zenith_angle_deg", *LOSS_COLUMNS, "total_loss_db", "transmittance",
@@ -31,7 +33,7 @@ BUDGET_COLUMNS = [
 ]
 DIAGNOSTIC_COLUMNS = [
     "beam_radius_m", "long_term_beam_radius_m", "beam_wander_urad", "fried_parameter_m",
-    "scintillation_index", "sky_radiance_w_m2_sr_nm",
+    "scintillation_index", "sky_radiance_w_m2_sr_nm", "uplink_photons_per_pulse",
 ]
 _ARRAYS = [c for c in BUDGET_COLUMNS + DIAGNOSTIC_COLUMNS]
 
@@ -72,6 +74,7 @@ class LinkBudget:
     turbulence_loss_db: np.ndarray
     pointing_loss_db: np.ndarray
     receiver_loss_db: np.ndarray
+    dead_time_loss_db: np.ndarray
     total_loss_db: np.ndarray
     transmittance: np.ndarray
     background_rate_cps: np.ndarray
@@ -85,6 +88,7 @@ class LinkBudget:
     fried_parameter_m: np.ndarray
     scintillation_index: np.ndarray
     sky_radiance_w_m2_sr_nm: np.ndarray
+    uplink_photons_per_pulse: np.ndarray
 
     def __len__(self) -> int:
         return len(self.time_utc)
@@ -189,7 +193,7 @@ def link_budget(track: Track, link: Link | tuple | list, link_index=None) -> Lin
     ...                           range_km=[2075.0, 645.0, 500.0])
     >>> budget = link_budget(track, link_preset("micius-xinglong"))
     >>> budget.total_loss_db.round(1).tolist()
-    [nan, 22.1, 19.8]
+    [nan, 33.0, 29.8]
     """
     links = tuple(link) if isinstance(link, (tuple, list)) else (link,)
     for item in links:
@@ -217,89 +221,213 @@ def link_budget(track: Track, link: Link | tuple | list, link_index=None) -> Lin
                       gate_width_ns=gate, **out)
 
 
+def _aperture(link: Link, sta: dict, n: int):
+    """Receiving aperture diameter [m] and obscuration ratio of each sample."""
+    rx = link.receiver
+    if link.direction == "uplink":
+        return (np.full(n, rx.aperture_m),
+                np.full(n, 0.0 if rx.obscuration_ratio is None else rx.obscuration_ratio))
+    aperture = sta["aperture_m"] if rx.aperture_m is None else np.full(n, rx.aperture_m)
+    obscuration = (sta["obscuration_ratio"] if rx.obscuration_ratio is None
+                   else np.full(n, rx.obscuration_ratio))
+    return aperture, obscuration
+
+
+def _transmitter_collection(link: Link, rng_km, w_m, aperture, obscuration):
+    """Fraction of the transmitted beam caught by the receiving aperture (no turbulence).
+
+    The Gaussian of waist w0 and radius w(R) into the (annular) aperture,
+    :func:`~orbitqkd.core.channel.geometry.collection_efficiency`, scaled by what
+    the transmit aperture's clipping does to it. Satellite paths lie in the
+    transmitter's far field (R >> pi a^2 / lambda: 83 km for a = 0.15 m at
+    850 nm), where the factor is the ratio of the on-axis gain of the clipped
+    beam (Klein & Degnan 1974,
+    :func:`~orbitqkd.core.channel.geometry.truncated_gaussian_gain`) to that of the
+    unclipped Gaussian, 8 pi^2 w0^2 / lambda^2; a horizontal path is near-field,
+    where it is the power passing the aperture,
+    :func:`~orbitqkd.core.channel.geometry.aperture_clipping_efficiency`.
+    """
+    tx = link.transmitter
+    a, w0 = 0.5 * tx.aperture_m, tx.waist_radius_m
+    if link.direction == "horizontal":
+        factor = geometry.aperture_clipping_efficiency(a, w0)
+    else:
+        lam_m = tx.wavelength_nm * 1e-9
+        factor = (geometry.truncated_gaussian_gain(0.0, tx.wavelength_nm, a, w0)
+                  / (8.0 * np.pi**2 * w0**2 / lam_m**2))
+    return factor * geometry.collection_efficiency(w_m, aperture, obscuration)
+
+
+_FIELD_STOP_NODES = 257  # log-spaced Fried parameters per aperture: interpolation error < 1e-5
+
+
+def _field_stop(fov_urad, wavelength_nm, r0_m, aperture_m):
+    """:func:`~orbitqkd.core.channel.turbulence.field_stop_fraction` for many samples.
+
+    The fraction depends on the sample only through the Fried parameter (and the
+    station's aperture), smoothly: it is evaluated on 97 log-spaced values of r0
+    between the samples' extremes for each aperture, and interpolated in log r0
+    (within 1e-5 of the direct evaluation; tests/test_budget.py).
+    """
+    r0 = np.asarray(r0_m, dtype=float)
+    out = np.full(r0.shape, np.nan)
+    for d in np.unique(aperture_m[np.isfinite(aperture_m)]):
+        rows = (aperture_m == d) & np.isfinite(r0) & (r0 > 0)
+        if rows.any():
+            lo, hi = r0[rows].min(), r0[rows].max()
+            grid = np.geomspace(lo, hi, _FIELD_STOP_NODES) if hi > lo else np.array([lo])
+            values = turbulence.field_stop_fraction(fov_urad, wavelength_nm, grid, d)
+            out[rows] = np.interp(np.log(r0[rows]), np.log(grid), values)
+        still = (aperture_m == d) & np.isinf(r0)
+        if still.any():
+            out[still] = turbulence.field_stop_fraction(fov_urad, wavelength_nm, np.inf, d)
+    return out
+
+
 def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
     """Every budget array over the samples ``rows`` of ``track``, all carrying ``link``."""
     tx, rx = link.transmitter, link.receiver
     lam = tx.wavelength_nm
+    n = rows.size
     sta = track.station_arrays(rows)
     elev = track.elevation_deg[rows]
-    floor = track.horizon_floor_deg(rows)
-    above = np.isfinite(elev) & (elev >= np.maximum(floor, 0.0))
+    rng_all = track.range_km[rows]
+    if link.direction == "horizontal":
+        above = np.isfinite(rng_all) & (rng_all > 0)
+    else:
+        floor = track.horizon_floor_deg(rows)
+        above = np.isfinite(elev) & (elev >= np.maximum(floor, 0.0))
     el = np.where(above, elev, np.nan)
     zen = geometry.zenith_angle_deg(el)
-    rng = np.where(above, track.range_km[rows], np.nan)
+    rng = np.where(above, rng_all, np.nan)
     sat_alt = track.satellite_altitude_km[rows]
-    if link.direction == "downlink":
-        aperture = sta["aperture_m"] if rx.aperture_m is None else np.full(rows.size, rx.aperture_m)
-        obscuration = (sta["obscuration_ratio"] if rx.obscuration_ratio is None
-                       else np.full(rows.size, rx.obscuration_ratio))
-    else:
-        aperture = np.full(rows.size, rx.aperture_m)
-        obscuration = np.full(rows.size, 0.0 if rx.obscuration_ratio is None
-                              else rx.obscuration_ratio)
-
-    # Geometry: diffraction-limited Gaussian beam caught by an annular aperture.
+    aperture, obscuration = _aperture(link, sta, n)
     w0 = tx.waist_radius_m
-    w = geometry.beam_radius_m(rng, lam, w0)
-    eta_geo = geometry.collection_efficiency(w, aperture, obscuration)
-
-    # Turbulence: uplink beam spread/wander (long-term radius); downlink image
-    # spread by seeing against the receiver field stop.
     turb_kw = dict(satellite_altitude_km=np.where(above, sat_alt, 500.0),
                    wind_speed_m_s=link.wind_speed_m_s, ground_cn2_m23=link.ground_cn2_m23)
-    if link.cn2_model == "none":
-        r0 = np.full(rows.size, np.inf)
-        sig_i = np.zeros(rows.size)
-    else:
-        r0 = turbulence.fried_parameter_m(zen, lam, link.direction, **turb_kw)
-        sig_i = turbulence.scintillation_index(
-            turbulence.rytov_variance(zen, lam, link.direction, **turb_kw))
-    w_lt = turbulence.long_term_beam_radius_m(w, w0, r0, link.direction)
-    wander_urad = (turbulence.uplink_beam_wander_rad(lam, w0, r0) * 1e6
-                   if link.direction == "uplink" else np.zeros(rows.size))
-    eta_turb = geometry.collection_efficiency(w_lt, aperture, obscuration) / eta_geo
-    if link.direction == "downlink":
-        eta_turb = eta_turb * turbulence.fov_coupling_efficiency(rx.fov_urad, lam, r0, aperture)
+    turbulent = link.cn2_model != "none"
+    extra = {"uplink_photons_per_pulse": np.full(n, np.nan)}
 
-    # Pointing: jitter and bias against the (long-term) beam half-angle.
+    # Geometry and turbulence, by kind of path.
+    if link.direction == "horizontal":
+        # Constant Cn2 along the path; spherical-wave r0 at the receiver
+        # (Andrews & Phillips 2005, Ch. 6 and 8; orbitqkd.core.channel.horizontal).
+        dist_m = rng * 1e3
+        w = horizontal.gaussian_beam_radius_m(dist_m, lam, w0)
+        cn2 = link.ground_cn2_m23 if turbulent else 0.0
+        r0 = (horizontal.fried_parameter_horizontal_m(cn2, lam, dist_m, "spherical")
+              if turbulent else np.full(n, np.inf))
+        sig_i = turbulence.scintillation_index(
+            horizontal.rytov_variance_horizontal(cn2, lam, dist_m, "spherical"))
+        w_lt = horizontal.long_term_beam_radius_horizontal_m(cn2, lam, dist_m, w0)
+        wander_urad = np.zeros(n)
+    else:
+        w = geometry.beam_radius_m(rng, lam, w0)
+        beam_dir = "uplink" if link.direction in ("uplink", "two-way") else "downlink"
+        if turbulent:
+            r0 = turbulence.fried_parameter_m(zen, lam, beam_dir, **turb_kw)
+            sig_i = turbulence.scintillation_index(
+                turbulence.rytov_variance(zen, lam, beam_dir, **turb_kw))
+        else:
+            r0, sig_i = np.full(n, np.inf), np.zeros(n)
+        w_lt = turbulence.long_term_beam_radius_m(w, w0, r0, beam_dir)
+        wander_urad = (turbulence.uplink_beam_wander_rad(lam, w0, r0) * 1e6
+                       if beam_dir == "uplink" else np.zeros(n))
     eta_point = pointing.pointing_efficiency(w_lt / (rng * 1e3) * 1e6,
                                              tx.pointing_jitter_urad, tx.pointing_bias_urad)
+    # image of the source against the receiver's field stop (long-exposure seeing and tilt)
+    if link.direction == "uplink":
+        eta_stop = np.ones(n)
+    else:
+        r0_rx = (turbulence.fried_parameter_m(zen, lam, "downlink", **turb_kw)
+                 if turbulent and link.direction == "two-way" else r0)
+        eta_stop = _field_stop(rx.fov_urad, lam, r0_rx, aperture)
 
-    atm_db = atmosphere.extinction_loss_db(zen, lam, sta["altitude_m"], link.aod_550nm,
-                                           link.angstrom_exponent, link.air_mass_model)
+    atm_kw = dict(aod_550nm=link.aod_550nm, angstrom_exponent=link.angstrom_exponent,
+                  precipitable_water_cm=link.precipitable_water_cm,
+                  bandwidth_nm=rx.filter_bandwidth_nm)
+    if link.direction == "horizontal":
+        atm_db = horizontal.horizontal_extinction_loss_db(rng, lam, sta["altitude_m"], **atm_kw)
+    else:
+        atm_db = atmosphere.extinction_loss_db(zen, lam, sta["altitude_m"],
+                                               model=link.air_mass_model,
+                                               absorption_model=link.absorption_model, **atm_kw)
+
+    if link.direction == "two-way":
+        # The corner cubes are the source of the returned photons: each returns a
+        # diffraction pattern of gain 4 pi A / lambda^2 read at the velocity
+        # aberration (Degnan 1993 Sec. 6.1); the ground laser's beam sets the
+        # photons leaving the array per pulse (Degnan 1993 Sec. 4 link equation).
+        d_cc = link.retro_cube_diameter_m
+        area_cc = np.pi * d_cc**2 / 4.0
+        reflecting_m2 = link.retro_effective_cubes * area_cc * link.retro_reflectivity
+        if link.retro_cross_section_m2 is not None:  # sigma = rho A G of the whole array
+            gain_cc = np.full(n, link.retro_cross_section_m2 / reflecting_m2)
+        else:
+            ab_min, ab_max = retroreflector.velocity_aberration_range_urad(sat_alt, zen)
+            sigma_cc = retroreflector.cube_corner_cross_section_m2(
+                d_cc, lam, 0.5 * (ab_min + ab_max), link.retro_reflectivity)
+            gain_cc = sigma_cc / (link.retro_reflectivity * area_cc)
+        rx_area = np.pi / 4.0 * aperture**2 * (1.0 - obscuration**2)
+        eta_geo = gain_cc * rx_area / (4.0 * np.pi * (rng * 1e3) ** 2)
+        eta_turb = eta_stop
+        photons = tx.pulse_energy_j * lam * 1e-9 / (PLANCK_J_S * SPEED_OF_LIGHT_M_S)
+        per_m2 = 2.0 / (np.pi * w_lt**2)  # peak irradiance of the (long-term) uplink beam
+        extra["uplink_photons_per_pulse"] = (
+            photons * per_m2 * eta_point * 10 ** (-atm_db / 10.0) * reflecting_m2)
+        eta_point_down = np.ones(n)
+    else:
+        eta_geo = _transmitter_collection(link, rng, w, aperture, obscuration)
+        eta_turb = (geometry.collection_efficiency(w_lt, aperture, obscuration)
+                    / geometry.collection_efficiency(w, aperture, obscuration)) * eta_stop
+        eta_point_down = eta_point
+
     rx_eff = rx.optics_efficiency * rx.detector_efficiency
     losses = {
         "geometric_loss_db": detector.efficiency_loss_db(eta_geo),
         "atmospheric_loss_db": atm_db,
         "turbulence_loss_db": detector.efficiency_loss_db(eta_turb),
-        "pointing_loss_db": detector.efficiency_loss_db(eta_point),
-        "receiver_loss_db": np.full(rows.size, float(detector.efficiency_loss_db(rx_eff))),
+        "pointing_loss_db": detector.efficiency_loss_db(eta_point_down),
+        "receiver_loss_db": np.full(n, float(detector.efficiency_loss_db(rx_eff))),
     }
-    total = np.sum([losses[c] for c in LOSS_COLUMNS], axis=0)
-    transmittance = 10 ** (-total / 10.0)
 
     sun_el, moon_el = track.sun_elevation_deg[rows], track.moon_elevation_deg[rows]
     moon_k = track.moon_illuminated_fraction[rows]
-    if link.direction == "downlink":
+    if link.direction == "uplink":
+        radiance = background.earth_radiance(lam, sun_el, moon_el, moon_k,
+                                             night_radiance_850=link.night_radiance_850)
+        radiance = radiance * 10 ** (-atm_db / 10.0)
+    else:
         # Sky light crosses the atmosphere too, but it is scattered within it;
         # the reference radiances are already as seen from the ground.
         radiance = background.sky_radiance(
             lam, sun_el, moon_el, moon_k, track.sun_separation_deg[rows],
             track.moon_separation_deg[rows], link.night_radiance_850)
-    else:
-        radiance = background.earth_radiance(lam, sun_el, moon_el, moon_k,
-                                             night_radiance_850=link.night_radiance_850)
-        radiance = radiance * 10 ** (-atm_db / 10.0)
     bg = background.background_photon_rate_cps(radiance, lam, rx.fov_urad, aperture,
                                                rx.filter_bandwidth_nm, rx_eff, obscuration)
-    dark = np.full(rows.size, rx.n_detectors * rx.dark_count_rate_cps)
+    dark = np.full(n, rx.n_detectors * rx.dark_count_rate_cps)
+
+    # Detector saturation: n non-paralysable detectors of dead time tau count a
+    # fraction 1 / (1 + R tau / n) of the clicks arriving at rate R (signal at the
+    # transmitter's mean photon number, plus noise); it scales signal and noise alike.
+    pre_db = np.sum([losses[c] for c in LOSS_COLUMNS if c != "dead_time_loss_db"], axis=0)
+    mean_photons = (extra["uplink_photons_per_pulse"] if link.direction == "two-way"
+                    else tx.mean_photon_number)
+    incident = tx.repetition_rate_hz * mean_photons * 10 ** (-pre_db / 10.0) + bg + dark
+    counted = detector.dead_time_rate_cps(incident, rx.dead_time_ns, rx.n_detectors)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eta_dead = np.where(incident > 0, counted / incident, 1.0)
+    losses["dead_time_loss_db"] = detector.efficiency_loss_db(eta_dead)
+    total = pre_db + losses["dead_time_loss_db"]
+    transmittance = 10 ** (-total / 10.0)
 
     cols = {**losses, "total_loss_db": total, "transmittance": transmittance,
-            "background_rate_cps": bg, "dark_rate_cps": dark, "noise_rate_cps": bg + dark,
+            "background_rate_cps": bg * eta_dead, "dark_rate_cps": dark * eta_dead,
+            "noise_rate_cps": (bg + dark) * eta_dead,
             "detected_rate_per_photon_cps": tx.repetition_rate_hz * transmittance,
             "beam_radius_m": w, "long_term_beam_radius_m": w_lt, "beam_wander_urad": wander_urad,
             "fried_parameter_m": r0, "scintillation_index": sig_i,
-            "sky_radiance_w_m2_sr_nm": radiance}
+            "sky_radiance_w_m2_sr_nm": radiance, **extra}
     out = {name: np.where(above, np.asarray(values, dtype=float), np.nan)
            for name, values in cols.items()}
     out["zenith_angle_deg"] = geometry.zenith_angle_deg(elev)  # geometry: kept below the horizon

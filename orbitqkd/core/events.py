@@ -844,3 +844,41 @@ def pass_tracks(passes: PassTable, step_s: float = 1.0) -> Track:
                            rise, set_, step_s)
     labels = df.index.to_numpy()
     return dataclasses.replace(track, pass_id=labels[track.pass_id], per_pass=True)
+
+
+def horizontal_track(station: GroundStation, distance_km: float, azimuth_deg: float, start, end,
+                     step_s: float = 1.0) -> Track:
+    """A horizontal ground-to-ground path from ``station``, sampled every ``step_s``.
+
+    The receiver is ``station``; the transmitter is ``distance_km`` away towards
+    ``azimuth_deg`` at the same altitude (elevation 0). Sun and Moon come from
+    the ephemeris at the station, so the same path runs by night or by day.
+    """
+    t0, t1 = check_span(start, end)
+    check_range("distance_km", distance_km, 0.0, 500.0, low_inclusive=False)
+    check_range("azimuth_deg", azimuth_deg, 0.0, 360.0)
+    check_range("step_s", step_s, 0.001, 3600.0)
+    sta = check_stations(station)
+    if len(sta) != 1:
+        raise InputError(f"station = {len(sta)} stations; horizontal_track takes one")
+    seconds = utc_seconds_grid(t0, t1, step_s)
+    n = seconds.size
+    site = sta[0].ecef_km()
+    basis = enu_basis(sta[0].latitude_deg, sta[0].longitude_deg)
+    az = np.radians(azimuth_deg)
+    los = np.sin(az) * basis[0] + np.cos(az) * basis[1]  # east, north components
+    sun, moon = sun_moon_ecef_km(t0, seconds)
+    sites = np.broadcast_to(site, (n, 3))
+    zeros = np.zeros(n, int)
+    return Track(
+        satellites=(), stations=sta, satellite_index=zeros, station_index=zeros, pass_id=zeros,
+        sample_s=float(step_s), time_utc=timestamps(t0, seconds),
+        elevation_deg=np.zeros(n), azimuth_deg=np.full(n, float(azimuth_deg)),
+        range_km=np.full(n, float(distance_km)), range_rate_km_s=np.zeros(n),
+        satellite_altitude_km=np.full(n, sta[0].altitude_m / 1000.0),
+        sun_elevation_deg=body_elevation_deg(sun, sites, np.broadcast_to(basis[2], (n, 3))),
+        moon_elevation_deg=body_elevation_deg(moon, sites, np.broadcast_to(basis[2], (n, 3))),
+        moon_illuminated_fraction=moon_illuminated_fraction(sun, moon),
+        moon_separation_deg=separation_deg(np.broadcast_to(los, (n, 3)), moon - sites),
+        sun_separation_deg=separation_deg(np.broadcast_to(los, (n, 3)), sun - sites),
+    )

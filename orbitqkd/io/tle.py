@@ -25,6 +25,7 @@ BUNDLED_TLE = {
     "micius": "micius-41731.tle",
     "glonass": "glonass-ops-2022-02-04.tle",
     "active": "celestrak-active-2026-03-19.tle",
+    "lageos2": "lageos2-22195.tle",
 }
 
 

@@ -1,0 +1,60 @@
+"""The scoreboard: every flown case in the table, and the ones met stay met."""
+
+import numpy as np
+import pytest
+
+from orbitqkd.cli import main
+from orbitqkd.validate import VALIDATE_COLUMNS, cases, validate
+
+# The cases the chain meets today (factor 1.5 on counts and keys, 1.5 dB on losses).
+# A case leaving this list is a regression; one joining it is progress: update both.
+MET = {
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "QKD window"),
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "diffraction loss at 1,200 km"),
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "detection events"),
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "sifted key"),
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "sifted key rate at 645 km"),
+    ("Micius decoy BB84, Xinglong, 2016-12-19", "sifted key rate at 1,200 km"),
+    ("Micius entanglement QKD Delingha-Nanshan, 1,120 km", "coincidence (pair) rate"),
+}
+
+
+@pytest.fixture(scope="module")
+def table():
+    return validate()
+
+
+def test_every_case_is_in_the_table(table):
+    assert list(table.columns) == VALIDATE_COLUMNS
+    assert len(table) == len(cases()) >= 20
+    experiments = set(table.experiment)
+    for needle in ("Micius decoy BB84", "Micius after the 2021 upgrade", "Delingha-Nanshan",
+                   "Jinan-1", "LAGEOS-2", "GLONASS", "ETRI"):
+        assert any(needle in e for e in experiments), needle
+    assert table.note.str.len().gt(20).all()  # every row says what it rests on
+    assert table.source.str.len().gt(5).all()
+
+
+def test_met_cases_stay_met_and_misses_are_reported(table):
+    met = {(r.experiment, r.quantity) for r in table.itertuples() if r.ok}
+    assert met == MET
+    judged = table[np.isfinite(table.deviation)]
+    factor = judged.tolerance.str.startswith("x")
+    assert ((judged.deviation[factor] >= 1 / 1.5) & (judged.deviation[factor] <= 1.5)).eq(
+        judged.ok[factor]).all()
+
+
+def test_the_one_fitted_number_reproduces_its_point(table):
+    # Liao et al. 2017: ~1 kbit/s sifted at 1,200 km; the preset's aerosol depth was
+    # fitted there once (presets.MICIUS_2016_FITTED_AOD_550NM = 2.50, rounded), so the
+    # point is met to the rounding of the fit (0.5 %).
+    row = table[table.quantity == "sifted key rate at 1,200 km"].iloc[0]
+    assert row.model == pytest.approx(1000.0, rel=0.005)
+
+
+def test_validate_cli(capsys):
+    assert main(["validate"]) == 0
+    out, err = capsys.readouterr()
+    assert "Micius decoy BB84" in out and "cases within tolerance" in err
+    assert main(["validate", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("experiment,quantity,unit,published,source,model")
