@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..chain import dual_downlink_passes
 from ..core.budget import LinkBudget
-from ..core.keyrate import BBM92, DecoyBB84, accumulate_blocks, block_key, pass_table
+from ..core.keyrate import BBM92, FADING, DecoyBB84, accumulate_blocks, block_key, pass_table
 from ..errors import InputError
 from ..io.tables import read_table
 from ..presets import link_presets
@@ -22,6 +22,9 @@ from .options import Satellites
 # Used when neither an option nor a column of the table gives the value.
 DEFAULT_PARAMETERS = {"repetition_rate_hz": 1e8, "gate_width_ns": 2.0, "sample_s": 1.0}
 LinkName = Enum("LinkName", {name.replace("-", "_"): name for name in link_presets()}, type=str)
+
+
+Fading = Enum("Fading", {name.replace("-", "_").replace("+", "_"): name for name in FADING}, type=str)
 
 
 class Protocol(str, Enum):
@@ -35,7 +38,23 @@ def read_budgets(path: Path, *, repetition_rate_hz, gate_width_ns, sample_s) -> 
     An option wins over a constant column of that name (as ``orbitqkd budget``
     writes them), which wins over :data:`DEFAULT_PARAMETERS`.
     """
-    df = read_table(path, "budget")
+    return _read_budgets(read_table(path, "budget"), repetition_rate_hz=repetition_rate_hz,
+                         gate_width_ns=gate_width_ns, sample_s=sample_s)
+
+
+def budget_elevations(df: pd.DataFrame, budgets: list) -> list | None:
+    """The ``elevation_deg`` column of a budget table split like :func:`read_budgets`, else None."""
+    if "elevation_deg" not in df.columns:
+        return None
+    elev = pd.to_numeric(df["elevation_deg"], errors="coerce").to_numpy(float)
+    if "pass_id" not in df.columns or not len(df):
+        return [elev]
+    pid = pd.to_numeric(df["pass_id"]).to_numpy(int)
+    out = [elev[pid == k] for k in pd.unique(pid)]  # the order of LinkBudget.passes()
+    return out if len(out) == len(budgets) else None
+
+
+def _read_budgets(df: pd.DataFrame, *, repetition_rate_hz, gate_width_ns, sample_s) -> list:
     given = dict(repetition_rate_hz=repetition_rate_hz, gate_width_ns=gate_width_ns,
                  sample_s=sample_s)
     values = {}
@@ -70,7 +89,11 @@ def keyrate(
     pair_rate_hz: Annotated[float, typer.Option(help="For bbm92: photon-pair rate of the source in pairs per second.")] = 5.9e6,
     coincidence_window_ns: Annotated[float, typer.Option(help="For bbm92: coincidence window in ns.")] = 2.5,
     finite: Annotated[bool, typer.Option("--finite/--asymptotic", help="Report the finite-key bound over each pass, or the asymptotic key.")] = True,
-    optimise: Annotated[bool, typer.Option("--optimise/--no-optimise", help="Optimise intensities, probabilities and basis bias per pass (decoy-bb84).")] = False,
+    optimise: Annotated[bool, typer.Option("--optimise/--no-optimise", help="Optimise the transmission window (elevation cut-off) with intensities, probabilities and basis bias per pass (decoy-bb84); the window is cut by an elevation_deg column if the table has one, else by transmittance.")] = False,
+    fixed_intensities: Annotated[bool, typer.Option("--fixed-intensities", help="With --optimise: keep --mu-s and --mu-d (payloads that cannot change them, e.g. Micius); window, probabilities and bias are still optimised.")] = False,
+    fading: Annotated[Fading, typer.Option(help="Average the expected counts over this transmittance fading model per sample (decoy-bb84; 'pointing' models need a budget computed with a track, not read from a file).")] = Fading.none,
+    afterpulse: Annotated[float, typer.Option(help="Detector afterpulse probability per click, 0 <= p_ap < 1 (decoy-bb84).")] = 0.0,
+    decoys: Annotated[int, typer.Option(help="Number of decoys: 2 (signal, decoy, vacuum) or 1 (signal and decoy, Rusca et al. 2018).")] = 2,
     both_bases: Annotated[Optional[bool], typer.Option("--both-bases/--one-basis", help="Distil key from both bases (default: one basis for decoy-bb84, both for bbm92).")] = None,
     accumulate: Annotated[bool, typer.Option(help="Pool consecutive passes into one finite-key block until the key is positive.")] = False,
     eps_sec: Annotated[float, typer.Option(help="Secrecy parameter of the finite-key bound, 0 < eps_sec < 1.")] = 1e-10,
@@ -86,7 +109,8 @@ def keyrate(
                   finite=finite)
     if both_bases is not None:
         common["both_bases"] = both_bases
-    passes = read_budgets(budget, **attrs)
+    table = read_table(budget, "budget")
+    passes = _read_budgets(table, **attrs)
     if protocol is Protocol.bbm92:
         if budget_b is None:
             raise InputError("budget_b is missing: --protocol bbm92 needs --budget-b FILE for the second station")
@@ -96,12 +120,17 @@ def keyrate(
             raise InputError(f"budget_b has {len(passes_b)} passes but budget has {len(passes)}; they must match")
         items = list(zip(passes, passes_b))
     else:
-        proto = DecoyBB84(mu_s=mu_s, mu_d=mu_d, mu_v=mu_v, p_s=p_s, p_d=p_d, optimise=optimise, **common)
+        proto = DecoyBB84(mu_s=mu_s, mu_d=mu_d, mu_v=mu_v, p_s=p_s, p_d=p_d, optimise=optimise,
+                          fixed_intensities=fixed_intensities, fading=fading.value,
+                          afterpulse=afterpulse, decoys=decoys, **common)
         items = passes
+    elevs = None if protocol is Protocol.bbm92 else budget_elevations(table, passes)
     if accumulate:
-        results = accumulate_blocks(items, proto)
+        kw = {} if elevs is None else {"elevation_deg": elevs}
+        results = accumulate_blocks(items, proto, **kw)
     else:
-        results = [block_key([item], proto) for item in items]
+        results = [block_key([item], proto, **({} if elevs is None else {"elevation_deg": [el]}))
+                   for item, el in zip(items, elevs or [None] * len(items))]
     emit_table(pass_table(results), output, fmt)
 
 

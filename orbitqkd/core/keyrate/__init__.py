@@ -32,17 +32,18 @@ from .passkey import (
     accumulate_blocks,
     block_key,
     dual_downlink_key,
-    optimise_decoy,
+    fading_quadrature,
     pass_key,
     pass_table,
 )
-from .protocol import BBM92, DecoyBB84
+from .protocol import BBM92, FADING, DecoyBB84
 from .window import WindowKey, optimise_window, window_counts
 
 __all__ = [
     "BBM92",
     "DecoyBB84",
     "DecoyBound",
+    "FADING",
     "PassKey",
     "WindowKey",
     "accumulate_blocks",
@@ -58,11 +59,11 @@ __all__ = [
     "dual_downlink_key",
     "ec_leakage",
     "error_gain",
+    "fading_quadrature",
     "gain",
     "gllp_rate",
     "hoeffding_delta",
     "one_decoy_key_length",
-    "optimise_decoy",
     "optimise_window",
     "pass_key",
     "pass_table",

@@ -5,8 +5,9 @@ transmitter aperture to click], ``noise_rate_cps`` [all detectors],
 ``above_horizon`` [bool], ``repetition_rate_hz`` [Hz], ``gate_width_ns`` [ns],
 ``time_utc`` and a ``sample_s`` step [s]: a
 :class:`~orbitqkd.core.budget.LinkBudget`. All samples of a pass form one
-finite-key block; :func:`accumulate_blocks` pools several passes when one is
-too short.
+finite-key block (or, with ``optimise``, the transmission window chosen by
+:func:`orbitqkd.core.keyrate.window.optimise_window`); :func:`accumulate_blocks`
+pools several passes when one is too short.
 """
 
 from __future__ import annotations
@@ -17,18 +18,21 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ...errors import InputError, check_range
-from .bbm92 import bbm92_key_length, coincidence_error_gain, coincidence_gain
-from .decoy import error_gain, gain
-from .finite import decoy_key_length
-from .protocol import BBM92, DecoyBB84
+from ...errors import InputError, check_choice, check_range
+from ..channel import fading, pointing, turbulence
+from . import finite
+from .bbm92 import ZERO_QBER as BBM92_ZERO_QBER
+from .bbm92 import bbm92_key_length, bbm92_zero_reason, coincidence_error_gain, coincidence_gain
+from .finite import DecoyBound, zero_key_reason
+from .protocol import BBM92, FADING, DecoyBB84
+from .window import _grid_key, _Pass, optimise_window
 
 QBER_THRESHOLD = 0.11  # BB84 one-way limit with f = 1 (Shor-Preskill), for the zero reason
 
 ZERO_BELOW_HORIZON = "below horizon"
 ZERO_NO_DETECTIONS = "no detections"
 ZERO_QBER = "QBER above threshold"
-ZERO_SINGLE_PHOTON = "too few single-photon events for decoy bound"
+ZERO_SINGLE_PHOTON = finite.ZERO_NO_SINGLE_PHOTON
 ZERO_FINITE = "block too short for finite key"
 
 
@@ -70,6 +74,18 @@ class PassKey:
         Probabilities used (optimised when asked).
     zero_reason : str
         Why ``secret_bits`` is zero, else ``''``.
+    window_start_utc, window_end_utc : pandas.Timestamp or None
+        First and last sample of the transmission window used for the key (the
+        optimised window with ``optimise=True``, else every usable sample).
+    window_s : float
+        Time inside the window [s].
+    min_elevation_deg : float
+        Elevation cut-off of the window [deg] (its lowest sample; NaN when the
+        budget carries no elevation and the window was cut by transmittance).
+    window_min_transmittance : float
+        Lowest mean transmittance inside the window [linear].
+    fading : str
+        Fading model the counts were averaged over (``'none'``: mean transmittance).
     """
 
     protocol: str
@@ -92,6 +108,12 @@ class PassKey:
     p_d: float
     p_x: float
     zero_reason: str
+    window_start_utc: pd.Timestamp | None = None
+    window_end_utc: pd.Timestamp | None = None
+    window_s: float = float("nan")
+    min_elevation_deg: float = float("nan")
+    window_min_transmittance: float = float("nan")
+    fading: str = "none"
 
 
 # ---------------------------------------------------------------------------
@@ -131,139 +153,260 @@ def _span(times) -> tuple:
 
 @dataclass(frozen=True)
 class _Samples:
-    """Valid samples of a block: transmittance, vacuum yield per pulse, pulses per sample."""
+    """Valid samples of a block, in time order, as per-sample arrays.
+
+    ``eta`` is the mean transmittance; with fading, ``nodes`` and ``weights``
+    hold its quadrature per sample. ``order_deg`` orders the samples for the
+    window (elevation, or ``None``: by transmittance), ``time`` their UTC times.
+    """
 
     eta: np.ndarray
-    y0: np.ndarray
-    pulses: np.ndarray
+    noise: np.ndarray
+    gate_ns: np.ndarray
+    rep_hz: np.ndarray
+    dt: np.ndarray
+    elev: np.ndarray | None
+    time: pd.DatetimeIndex
+    nodes: np.ndarray | None
+    weights: np.ndarray | None
     duration_s: float
-    start: object
-    end: object
     n_passes: int
 
+    def select(self, mask) -> "_Samples":
+        pick = (lambda a: None if a is None else a[mask])
+        return _Samples(self.eta[mask], self.noise[mask], self.gate_ns[mask], self.rep_hz[mask],
+                        self.dt[mask], pick(self.elev), self.time[mask], pick(self.nodes),
+                        pick(self.weights), self.duration_s, self.n_passes)
 
-def _decoy_samples(budgets) -> _Samples:
-    eta, y0, pulses, used, dur = [], [], [], [], 0.0
-    for b in budgets:
+
+def _elevation(budget, ok, given) -> np.ndarray | None:
+    """Elevation of the valid samples [deg]: given, the track's, or 90 - zenith; None if unknown."""
+    if given is not None:
+        elev = np.broadcast_to(np.asarray(given, dtype=float), ok.shape)[ok]
+    elif budget.track is not None:
+        elev = np.asarray(budget.track.elevation_deg, dtype=float)[ok]
+    else:
+        elev = 90.0 - np.asarray(budget.zenith_angle_deg, dtype=float)[ok]
+    return elev if np.all(np.isfinite(elev)) else None
+
+
+# Nodes of the fading quadrature per sample. The gains are smooth in h (1 - exp(-mu h)),
+# so 8 nodes integrate them to < 1e-6 relative (tests/test_keyrate_fading.py against
+# scipy quad) at a quarter of the cost of 16 for the product models.
+FADING_NODES = 8
+# Weak-fluctuation branch of the plane-wave scintillation index, to recover the
+# Rytov variance (and gamma-gamma alpha, beta) from a budget's scintillation_index;
+# sigma_I^2 peaks at ~1.7 near sigma_R^2 ~ 5 (ASSUMED: satellite links are on this branch).
+_RYTOV_GRID = np.concatenate([[0.0], np.geomspace(1e-6, 4.0, 400)])
+_SCINT_GRID = turbulence.scintillation_index(_RYTOV_GRID)
+
+
+def fading_quadrature(budget, model: str, ok=None, n_nodes: int | None = None):
+    """Quadrature (nodes, weights) of each sample's transmittance under a fading model.
+
+    Parameters
+    ----------
+    budget : LinkBudget
+        ``transmittance`` (the mean), ``scintillation_index`` for the
+        scintillation models; for pointing fades also ``track`` (range),
+        ``links`` (the transmitter's ``pointing_jitter_urad``) and
+        ``long_term_beam_radius_m``.
+    model : str
+        One of :data:`orbitqkd.core.keyrate.protocol.FADING` other than 'none'.
+    ok : ndarray of bool, optional
+        Samples to return (default all).
+    n_nodes : int, optional
+        Nodes per sample (default :data:`FADING_NODES`).
+
+    Returns
+    -------
+    nodes, weights : ndarray
+        Shape (samples, n_nodes); weights sum to 1 and the weighted mean of the
+        nodes is the budget's transmittance.
+
+    Notes
+    -----
+    Scintillation: the budget's point-receiver index sigma_I^2 (no aperture
+    averaging, so an upper bound on the fades of a large downlink telescope).
+    Gamma-gamma takes alpha, beta of :func:`orbitqkd.core.channel.fading.gamma_gamma_parameters`
+    at the Rytov variance whose index is sigma_I^2 (weak-fluctuation branch).
+    Pointing: gamma = theta_b / (2 sigma) with theta_b = w_LT / L the long-term
+    beam half-angle and sigma the transmitter's rms jitter per axis
+    (:func:`orbitqkd.core.channel.pointing.pointing_gamma`); a static bias is
+    kept in the mean only.
+    """
+    check_choice("fading", model, FADING[1:])
+    ok = np.ones(len(budget), bool) if ok is None else ok
+    eta = np.asarray(budget.transmittance, dtype=float)[ok]
+    scint = np.asarray(budget.scintillation_index, dtype=float)[ok]
+    kw = {}
+    if model.endswith("pointing"):
+        missing = [name for name, absent in (("track (range)", budget.track is None),
+                                             ("links (pointing jitter)", not budget.links)) if absent]
+        if missing:
+            raise InputError(f"fading = {model!r} needs the budget's {' and '.join(missing)}; "
+                             "a budget read from a file has neither: use fading = 'lognormal'")
+        jitter = np.array([lk.transmitter.pointing_jitter_urad for lk in budget.links])
+        half_angle_urad = (np.asarray(budget.long_term_beam_radius_m, dtype=float)
+                           / (np.asarray(budget.track.range_km, dtype=float) * 1e3) * 1e6)
+        kw["pointing_gamma"] = pointing.pointing_gamma(
+            half_angle_urad, jitter[np.asarray(budget.link_index)])[ok]
+    if not model == "pointing" and not np.all(np.isfinite(scint) & (scint >= 0)):
+        raise InputError(f"fading = {model!r} needs the budget's scintillation_index on every usable "
+                         "sample; it is missing or NaN (a table without that column?)")
+    if model.startswith("gamma-gamma"):
+        rytov = np.interp(scint, _SCINT_GRID, _RYTOV_GRID, right=np.nan)
+        kw["alpha"], kw["beta"] = fading.gamma_gamma_parameters(rytov)
+        # no turbulence: alpha, beta infinite; a large shape is the same point mass
+        kw["alpha"] = np.where(rytov > 0, kw["alpha"], 1e12)
+        kw["beta"] = np.where(rytov > 0, kw["beta"], 1e12)
+    if model.startswith("lognormal"):
+        kw["scintillation_index"] = scint
+    n_nodes = FADING_NODES if n_nodes is None else n_nodes
+    nodes, weights = fading.transmittance_quadrature(eta, model=model, n_nodes=n_nodes, **kw)
+    return nodes, weights
+
+
+def _decoy_samples(budgets, protocol: DecoyBB84, elevations=None) -> _Samples:
+    parts, dur, have_elev = [], 0.0, True
+    elevations = [None] * len(budgets) if elevations is None else list(elevations)
+    if len(elevations) != len(budgets):
+        raise InputError(f"elevation_deg holds {len(elevations)} arrays for {len(budgets)} budgets")
+    for b, given in zip(budgets, elevations):
         ok = _valid(b)
         dt = float(check_range("sample_s", b.sample_s, 0.0, low_inclusive=False))
-        rep = _per_sample(b, "repetition_rate_hz", ok)
-        gate_s = _per_sample(b, "gate_width_ns", ok) * 1e-9
-        eta.append(np.asarray(b.transmittance, float)[ok])
-        # Y0 = 1 - exp(-noise * gate): background + dark clicks per gate
-        y0.append(-np.expm1(-np.asarray(b.noise_rate_cps, float)[ok] * gate_s))
-        pulses.append(rep * dt)
+        elev = _elevation(b, ok, given)
+        have_elev &= elev is not None
+        nodes = weights = None
+        if protocol.fading != "none":
+            nodes, weights = fading_quadrature(b, protocol.fading, ok)
+        parts.append(dict(
+            eta=np.asarray(b.transmittance, float)[ok], noise=np.asarray(b.noise_rate_cps, float)[ok],
+            gate=_per_sample(b, "gate_width_ns", ok), rep=_per_sample(b, "repetition_rate_hz", ok),
+            dt=np.full(ok.sum(), dt), elev=elev, nodes=nodes, weights=weights))
         dur += ok.sum() * dt
-        used.append(pd.DatetimeIndex(b.time_utc)[ok])
-    start, end = _span(used)
-    return _Samples(_cat(eta), _cat(y0), _cat(pulses), dur, start, end, len(budgets))
+        parts[-1]["time"] = pd.DatetimeIndex(b.time_utc)[ok]
+
+    def cat(name):
+        return _cat([p[name] for p in parts])
+
+    fade = protocol.fading != "none" and bool(parts)
+    times = [p["time"] for p in parts]
+    time = times[0].append(times[1:]) if times else pd.DatetimeIndex([], tz="UTC")
+    return _Samples(
+        cat("eta"), cat("noise"), cat("gate"), cat("rep"), cat("dt"),
+        cat("elev") if have_elev else None, time,
+        np.concatenate([p["nodes"] for p in parts]) if fade else None,
+        np.concatenate([p["weights"] for p in parts]) if fade else None,
+        dur, len(budgets))
 
 
 # ---------------------------------------------------------------------------
 # Decoy BB84
 
 
-def _pass_sums(s: _Samples, mu, misalignment):
-    """Sum over samples of pulses x gain and pulses x error gain, for each mu in a 1-D grid."""
-    mu = np.atleast_1d(np.asarray(mu, dtype=float))[:, None]
-    q = gain(mu, s.eta, s.y0) @ s.pulses
-    e = error_gain(mu, s.eta, s.y0, misalignment) @ s.pulses
-    return q, e
+def _window_order(s: _Samples) -> np.ndarray:
+    """What orders the samples into windows: elevation [deg], else the transmittance."""
+    return s.elev if s.elev is not None else s.eta
 
 
-def _grid_key(s: _Samples, proto: DecoyBB84, mu1, mu2, p1, p2, px, finite):
-    """Key length on the outer product of 1-D grids (axes mu1, mu2, p1, p2, px)."""
-    shape = (-1, 1, 1, 1, 1)
-    q1, e1 = (a.reshape(shape) for a in _pass_sums(s, mu1, proto.misalignment))
-    q2, e2 = (a.reshape((1, -1, 1, 1, 1)) for a in _pass_sums(s, mu2, proto.misalignment))
-    q3, e3 = _pass_sums(s, proto.mu_v, proto.misalignment)
-    m1 = np.reshape(mu1, shape)
-    m2 = np.reshape(mu2, (1, -1, 1, 1, 1))
-    pp1 = np.reshape(p1, (1, 1, -1, 1, 1))
-    pp2 = np.reshape(p2, (1, 1, 1, -1, 1))
-    pp3 = 1.0 - pp1 - pp2
-    x2 = np.reshape(px, (1, 1, 1, 1, -1)) ** 2
-    z2 = (1.0 - np.sqrt(x2)) ** 2
-    mu, p = (m1, m2, proto.mu_v), (pp1, pp2, pp3)
-    nq = (pp1 * q1, pp2 * q2, pp3 * q3[0])
-    ne = (pp1 * e1, pp2 * e2, pp3 * e3[0])
-    kw = dict(f_ec=proto.f_ec, finite=finite, bound=proto.bound, ec_model=proto.ec_model)
-    if proto.both_bases:
-        kw.update(eps_sec=proto.eps_sec / 2, eps_cor=proto.eps_cor / 2)
+def _optimise(s: _Samples, proto: DecoyBB84):
+    """Window, intensities, probabilities and bias (window.optimise_window); (samples, protocol, cut-off)."""
+    fade = s.weights is not None
+    wk = optimise_window(s.nodes if fade else s.eta, s.noise, s.dt, _window_order(s), proto,
+                         repetition_rate_hz=s.rep_hz, gate_width_ns=s.gate_ns,
+                         transmittance_weights=s.weights)
+    if not wk.mask.any():  # nothing usable for a window (cannot happen for valid samples)
+        return s, replace(proto, optimise=False), float("nan")
+    return s.select(wk.mask), replace(wk.protocol, optimise=False), wk.min_elevation_deg
+
+
+def _evaluate(s: _Samples, proto: DecoyBB84):
+    """Finite and asymptotic bounds, detections and sifting factor of a whole block."""
+    fade = s.weights is not None
+    y0 = -np.expm1(-s.noise * s.gate_ns * 1e-9)  # Y0 = 1 - exp(-noise x gate)
+    ps = _Pass(s.nodes if fade else s.eta, y0, s.rep_hz * s.dt, np.zeros(len(s.eta)), proto,
+               s.weights if fade else None)
+    last = np.array([len(s.eta) - 1])
+    p_d = proto.p_d if proto.decoys == 2 else 0.0
+    args = ([proto.mu_s], [proto.mu_d], [proto.p_s], [p_d], [proto.p_x])
+    fin, bf = _grid_key(ps, replace(proto, finite=True), last, *args)
+    asym, ba = _grid_key(ps, replace(proto, finite=False), last, *args)
+    if proto.decoys == 1:
+        mus, probs = (proto.mu_s, proto.mu_d), (proto.p_s, 1.0 - proto.p_s)
     else:
-        kw.update(eps_sec=proto.eps_sec, eps_cor=proto.eps_cor)
-    nx, mx = [x2 * c for c in nq], [x2 * c for c in ne]
-    nz, mz = [z2 * c for c in nq], [z2 * c for c in ne]
-    bx = decoy_key_length(nx, mx, nz, mz, mu, p, **kw)
-    key = bx.key_bits
-    if proto.both_bases:
-        key = key + decoy_key_length(nz, mz, nx, mx, mu, p, **kw).key_bits
-    allowed = (m2 < m1 - proto.mu_v) & (pp3 > 1e-3) & (m2 > proto.mu_v)
-    detections = sum(pk * qk for pk, qk in zip(p, (q1, q2, q3[0])))
-    return np.where(allowed, key, -1.0), bx, detections, x2 + z2
+        mus, probs = (proto.mu_s, proto.mu_d, proto.mu_v), (proto.p_s, proto.p_d, proto.p_v)
+    det = sum(pk * float(ps.cum(mk, last)[0][0, 0]) for mk, pk in zip(mus, probs))
+    sift = proto.p_x**2 + (1.0 - proto.p_x) ** 2
+    flat = [float(np.ravel(a)[0]) for a in (fin, asym)]
+    return max(flat[0], 0.0), max(flat[1], 0.0), bf, ba, det, sift
 
 
-# Search box of the optimiser: mu_s, mu_d, p_s, p_d, p_x
-_BOUNDS = ((0.05, 1.5), (0.005, 0.6), (0.2, 0.95), (0.02, 0.6), (0.5, 0.98))
-_COARSE = (12, 10, 7, 6, 6)
-_REFINE_POINTS, _REFINE_ROUNDS = 5, 4
+def _scalar_bound(b) -> DecoyBound:
+    return DecoyBound(*(np.ravel(getattr(b, f))[0] if np.ndim(getattr(b, f)) else getattr(b, f)
+                        for f in b.__dataclass_fields__))
 
 
-def optimise_decoy(s: _Samples, proto: DecoyBB84, finite: bool | None = None):
-    """Intensities and probabilities maximising the key of one block.
+def _decoy_reason(secret, asym, qber, detections, proto, asym_bound, n_samples):
+    """The term that makes the key zero (``''`` when it is positive).
 
-    A coarse grid over (mu_s, mu_d, p_s, p_d, p_x) evaluated in one vectorised
-    call of the closed-form bound, then a few zoom rounds of 5^5 points around
-    the best point (each halving the step). Returns the best protocol.
+    A positive asymptotic key with a zero finite key means the block is too
+    short (the finite-size terms take it all). Otherwise: observed QBER above
+    the BB84 threshold, else the limiting term of the asymptotic bound
+    (:func:`orbitqkd.core.keyrate.finite.zero_key_reason`): no single-photon
+    events, phase error at 1/2, or error correction exceeding the
+    single-photon key (e.g. a 5 % QBER pass with a poor decoy bound).
     """
-    finite = proto.finite if finite is None else finite
-    grids = [np.linspace(lo, hi, n) for (lo, hi), n in zip(_BOUNDS, _COARSE)]
-    grids[1] = np.geomspace(*_BOUNDS[1], _COARSE[1])
-    best = None
-    for _ in range(_REFINE_ROUNDS + 1):
-        key = _grid_key(s, proto, *grids, finite)[0]
-        idx = np.unravel_index(np.argmax(key), key.shape)
-        best = [g[i] for g, i in zip(grids, idx)]
-        steps = [np.diff(g).max() if len(g) > 1 else 0.0 for g in grids]
-        grids = [np.clip(np.linspace(b - st, b + st, _REFINE_POINTS), lo, hi)
-                 for b, st, (lo, hi) in zip(best, steps, _BOUNDS)]
-    if key.max() <= 0:
-        return proto
-    mu_s, mu_d, p_s, p_d, p_x = (float(v) for v in best)
-    return replace(proto, mu_s=mu_s, mu_d=mu_d, p_s=p_s, p_d=p_d, p_x=p_x)
-
-
-def _zero_reason(secret, asym, qber, detections, finite, n_samples):
     if n_samples == 0:
         return ZERO_BELOW_HORIZON
     if not detections > 0.5:
         return ZERO_NO_DETECTIONS
     if secret > 0:
         return ""
-    if asym <= 0:
-        return ZERO_QBER if qber > QBER_THRESHOLD else ZERO_SINGLE_PHOTON
-    return ZERO_FINITE if finite else ZERO_SINGLE_PHOTON
+    if proto.finite and asym > 0:
+        return ZERO_FINITE
+    if qber > QBER_THRESHOLD:
+        return ZERO_QBER
+    return zero_key_reason(_scalar_bound(asym_bound)) or ZERO_FINITE
 
 
 def _decoy_key(s: _Samples, proto: DecoyBB84) -> PassKey:
+    cut = float("nan")
+    if not len(s.eta):
+        nan = float("nan")
+        return PassKey(
+            protocol="decoy-bb84", start_utc=None, end_utc=None, n_passes=s.n_passes,
+            duration_s=0.0, detections=0.0, sifted_bits=0.0, qber=nan, phase_error=0.5,
+            single_photon_bits=0.0, asymptotic_secret_bits=0.0, finite_secret_bits=0.0,
+            secret_bits=0.0, mu_s=proto.mu_s, mu_d=proto.mu_d, mu_v=proto.mu_v, p_s=proto.p_s,
+            p_d=proto.p_d, p_x=proto.p_x, zero_reason=ZERO_BELOW_HORIZON, window_s=0.0,
+            fading=proto.fading)
+    used = s
     if proto.optimise and len(s.eta):
-        proto = optimise_decoy(s, proto)
-    args = ([proto.mu_s], [proto.mu_d], [proto.p_s], [proto.p_d], [proto.p_x])
-    fin, bx, det, sift = _grid_key(s, proto, *args, finite=True)
-    asym, bxa, _, _ = _grid_key(s, proto, *args, finite=False)
-    fin, asym, det, sift = (float(np.ravel(a)[0]) for a in (fin, asym, det, sift))
-    fin, asym = max(fin, 0.0), max(asym, 0.0)
+        used, proto, cut = _optimise(s, proto)
+        if s.elev is None:
+            cut = float("nan")  # the window was cut by transmittance (see window_min_transmittance)
+    elif s.elev is not None and len(s.eta):
+        cut = float(s.elev.min())
+    fin, asym, bf, ba, det, sift = _evaluate(used, proto)
     secret = fin if proto.finite else asym
-    qber = float(np.ravel(bx.qber)[0]) if det > 0 else float("nan")
-    single = float(np.ravel(bx.single_photon_events if proto.finite else bxa.single_photon_events)[0])
-    phase = float(np.ravel(bx.phase_error if proto.finite else bxa.phase_error)[0])
-    reason = _zero_reason(secret, asym, qber, det, proto.finite, len(s.eta))
+    b = bf if proto.finite else ba
+    qber = float(np.ravel(bf.qber)[0]) if det > 0 else float("nan")
+    reason = _decoy_reason(secret, asym, qber, det, proto, ba, len(s.eta))
+    start, end = _span([s.time])
+    w_start, w_end = _span([used.time])
     return PassKey(
-        protocol="decoy-bb84", start_utc=s.start, end_utc=s.end, n_passes=s.n_passes,
+        protocol="decoy-bb84", start_utc=start, end_utc=end, n_passes=s.n_passes,
         duration_s=s.duration_s, detections=det, sifted_bits=det * sift, qber=qber,
-        phase_error=phase, single_photon_bits=single, asymptotic_secret_bits=asym,
-        finite_secret_bits=fin, secret_bits=secret, mu_s=proto.mu_s, mu_d=proto.mu_d,
-        mu_v=proto.mu_v, p_s=proto.p_s, p_d=proto.p_d, p_x=proto.p_x, zero_reason=reason)
+        phase_error=float(np.ravel(b.phase_error)[0]),
+        single_photon_bits=float(np.ravel(b.single_photon_events)[0]),
+        asymptotic_secret_bits=asym, finite_secret_bits=fin, secret_bits=secret,
+        mu_s=proto.mu_s, mu_d=proto.mu_d, mu_v=proto.mu_v if proto.decoys == 2 else float("nan"),
+        p_s=proto.p_s, p_d=proto.p_d if proto.decoys == 2 else 1.0 - proto.p_s, p_x=proto.p_x,
+        zero_reason=reason, window_start_utc=w_start, window_end_utc=w_end,
+        window_s=float(used.dt.sum()), min_elevation_deg=cut,
+        window_min_transmittance=float(used.eta.min()) if len(used.eta) else float("nan"),
+        fading=proto.fading)
 
 
 # ---------------------------------------------------------------------------
@@ -316,23 +459,34 @@ def _bbm92_key(pairs, proto: BBM92) -> PassKey:
     fin, asym = keys[True][0], keys[False][0]
     secret = fin if proto.finite else asym
     phase = keys[proto.finite][1]
-    reason = _zero_reason(secret, asym, qber, coinc, proto.finite, len(ea))
-    if reason == ZERO_SINGLE_PHOTON:
-        reason = ZERO_QBER
+    if not len(ea):
+        reason = ZERO_BELOW_HORIZON
+    elif not coinc > 0.5:
+        reason = ZERO_NO_DETECTIONS
+    elif secret > 0:
+        reason = ""
+    else:
+        eps = 2.0 if proto.both_bases else 1.0
+        reason = bbm92_zero_reason(nx, qber, phase, eps_sec=proto.eps_sec / eps,
+                                   eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec,
+                                   ec_model=proto.ec_model if proto.finite else "fixed")
+        if not proto.finite and not reason:
+            reason = BBM92_ZERO_QBER
     nan = float("nan")
     return PassKey(
         protocol="bbm92", start_utc=start, end_utc=end, n_passes=len(pairs), duration_s=dur,
         detections=coinc, sifted_bits=coinc * (proto.p_x**2 + (1 - proto.p_x) ** 2), qber=qber,
         phase_error=phase, single_photon_bits=nx, asymptotic_secret_bits=asym,
         finite_secret_bits=fin, secret_bits=secret, mu_s=nan, mu_d=nan, mu_v=nan, p_s=nan,
-        p_d=nan, p_x=proto.p_x, zero_reason=reason)
+        p_d=nan, p_x=proto.p_x, zero_reason=reason, window_start_utc=start, window_end_utc=end,
+        window_s=dur)
 
 
 # ---------------------------------------------------------------------------
 # Public API
 
 
-def pass_key(budget, protocol: DecoyBB84 | None = None) -> PassKey:
+def pass_key(budget, protocol: DecoyBB84 | None = None, *, elevation_deg=None) -> PassKey:
     """Secret key of one pass of decoy-state BB84 from its link budget.
 
     Parameters
@@ -344,25 +498,43 @@ def pass_key(budget, protocol: DecoyBB84 | None = None) -> PassKey:
         (see :class:`orbitqkd.core.budget.LinkBudget`). NaN or below-horizon
         samples are skipped.
     protocol : DecoyBB84, optional
-        Protocol parameters (default :class:`DecoyBB84`).
+        Protocol parameters (default :class:`DecoyBB84`): intensities, decoys
+        (2, or 1 with :func:`orbitqkd.core.keyrate.one_decoy.one_decoy_key_length`),
+        afterpulse, fading model, and ``optimise`` for the transmission window
+        and parameters.
+    elevation_deg : array_like, optional
+        Elevation of each sample [deg], for a budget without a track (read from
+        a file with an ``elevation_deg`` column).
 
     Returns
     -------
     PassKey
         Detections, sifted bits, QBER, phase-error bound, finite and asymptotic
-        key [bits] and, when the key is zero, why.
+        key [bits], the window used and, when the key is zero, why.
 
     Notes
     -----
     Per sample, pulses = repetition_rate_hz x sample_s, vacuum yield
     Y0 = 1 - exp(-noise_rate_cps x gate), gains from
-    :func:`orbitqkd.core.keyrate.decoy.gain`; all samples of the pass form one block
-    for :func:`orbitqkd.core.keyrate.finite.decoy_key_length`.
+    :func:`orbitqkd.core.keyrate.decoy.gain` (with the afterpulse term); with
+    ``fading`` the gains are averaged over the quadrature of
+    :func:`fading_quadrature` per sample, ``E[Q] = sum_i w_i Q(h_i)``. The
+    window's samples form one block for
+    :func:`orbitqkd.core.keyrate.finite.decoy_key_length`.
+
+    The window (``optimise=True``) comes from
+    :func:`orbitqkd.core.keyrate.window.optimise_window` over the samples
+    ordered by elevation: ``elevation_deg`` if given, else the budget's track,
+    else ``90 - zenith_angle_deg`` when a budget read from a file has that
+    column. Without any elevation the samples are ordered by transmittance
+    (highest first; for a pass, a contiguous arc around the loss minimum) and
+    ``min_elevation_deg`` is NaN.
     """
     protocol = DecoyBB84() if protocol is None else protocol
     if not isinstance(protocol, DecoyBB84):
         raise InputError(f"protocol = {type(protocol).__name__} is not DecoyBB84; use dual_downlink_key for BBM92")
-    return _decoy_key(_decoy_samples([budget]), protocol)
+    elev = None if elevation_deg is None else [elevation_deg]
+    return _decoy_key(_decoy_samples([budget], protocol, elev), protocol)
 
 
 def dual_downlink_key(budget_a, budget_b, protocol: BBM92 | None = None) -> PassKey:
@@ -389,18 +561,21 @@ def dual_downlink_key(budget_a, budget_b, protocol: BBM92 | None = None) -> Pass
     return _bbm92_key([(budget_a, budget_b)], protocol)
 
 
-def block_key(budgets: Sequence, protocol: DecoyBB84 | BBM92) -> PassKey:
+def block_key(budgets: Sequence, protocol: DecoyBB84 | BBM92, *, elevation_deg=None) -> PassKey:
     """Secret key of several passes pooled into one finite-key block.
 
     ``budgets`` is a list of budgets for :class:`DecoyBB84`, or of
-    ``(budget_a, budget_b)`` pairs for :class:`BBM92`.
+    ``(budget_a, budget_b)`` pairs for :class:`BBM92`. ``elevation_deg``: one
+    array per budget, as in :func:`pass_key` (decoy BB84; with ``optimise``
+    one elevation cut-off serves every pass of the block).
     """
     if isinstance(protocol, BBM92):
         return _bbm92_key(list(budgets), protocol)
-    return _decoy_key(_decoy_samples(list(budgets)), protocol)
+    return _decoy_key(_decoy_samples(list(budgets), protocol, elevation_deg), protocol)
 
 
-def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92) -> list[PassKey]:
+def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92, *,
+                      elevation_deg=None) -> list[PassKey]:
     """Pool consecutive passes into blocks until each block gives a positive finite key.
 
     Passes are added in order to the open block; the block is closed as soon as
@@ -413,21 +588,28 @@ def accumulate_blocks(budgets: Sequence, protocol: DecoyBB84 | BBM92) -> list[Pa
         Pass budgets in time order (LinkBudgets, or pairs of them for BBM92).
     protocol : DecoyBB84 or BBM92
         With ``finite=False`` every pass forms its own block.
+    elevation_deg : sequence of array_like, optional
+        One elevation array per budget (see :func:`pass_key`).
 
     Returns
     -------
     list of PassKey
         One per block; ``n_passes`` tells how many passes were pooled.
     """
-    blocks, current = [], []
-    for b in budgets:
+    budgets = list(budgets)
+    elevs = [None] * len(budgets) if elevation_deg is None else list(elevation_deg)
+    blocks, current, cur_elev = [], [], []
+    for b, el in zip(budgets, elevs):
         current.append(b)
-        result = block_key(current, protocol)
+        cur_elev.append(el)
+        kw = {} if isinstance(protocol, BBM92) else {"elevation_deg": cur_elev}
+        result = block_key(current, protocol, **kw)
         if result.secret_bits > 0:
             blocks.append(result)
-            current = []
+            current, cur_elev = [], []
     if current:
-        blocks.append(block_key(current, protocol))
+        kw = {} if isinstance(protocol, BBM92) else {"elevation_deg": cur_elev}
+        blocks.append(block_key(current, protocol, **kw))
     return blocks
 
 
@@ -447,5 +629,8 @@ def pass_table(results: Sequence[PassKey]) -> pd.DataFrame:
             "secret_rate_bps": d["secret_bits"] / d["duration_s"] if d["duration_s"] else 0.0,
             "mu_s": d["mu_s"], "mu_d": d["mu_d"], "mu_v": d["mu_v"],
             "p_s": d["p_s"], "p_d": d["p_d"], "p_x": d["p_x"], "zero_reason": d["zero_reason"],
+            "window_start_utc": d["window_start_utc"], "window_end_utc": d["window_end_utc"],
+            "window_s": d["window_s"], "min_elevation_deg": d["min_elevation_deg"],
+            "window_min_transmittance": d["window_min_transmittance"], "fading": d["fading"],
         })
     return pd.DataFrame(rows)

@@ -12,6 +12,8 @@ from ...errors import InputError, check_choice, check_range
 
 DECOY_BOUNDS = ("zhang2017", "yin2020", "lim2014")  # see orbitqkd.core.keyrate.finite.BOUNDS
 EC_MODELS = ("fixed", "tomamichel2017")
+# 'none' first (the default); the rest as orbitqkd.core.channel.fading.FADING_MODELS
+FADING = ("none", "lognormal", "gamma-gamma", "pointing", "lognormal+pointing", "gamma-gamma+pointing")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +62,13 @@ class DecoyBB84(_KeyParameters):
     finite : bool
         Report the finite-key bound (True) or the asymptotic rate as ``secret_bits``.
     optimise : bool
-        Optimise mu_s, mu_d, p_s, p_d and p_x per pass (mu_v stays fixed).
+        Optimise the transmission window (elevation cut-off) jointly with mu_s,
+        mu_d, p_s, p_d and p_x per pass (mu_v stays fixed), with
+        :func:`orbitqkd.core.keyrate.window.optimise_window`.
+    fixed_intensities : bool
+        With ``optimise``: keep mu_s and mu_d as given (payloads that cannot
+        change their intensities, e.g. Micius 0.8/0.1/0); the window, the
+        probabilities and the basis bias are still optimised.
     both_bases : bool
         Distil key from both bases (each basis estimating the other's phase error,
         eps_sec and eps_cor split between them), as in symmetric BB84 experiments.
@@ -76,6 +84,10 @@ class DecoyBB84(_KeyParameters):
     decoys : {2, 1}
         Two decoys (three intensities, Lim et al. 2014) or one decoy (mu_s and
         mu_d sent with p_s and 1 - p_s; mu_v and p_d unused; Rusca et al. 2018).
+    fading : {'none', 'lognormal', 'gamma-gamma', 'pointing', 'lognormal+pointing', 'gamma-gamma+pointing'}
+        Average the expected counts of each sample over the distribution of its
+        transmittance (:func:`orbitqkd.core.channel.fading.transmittance_quadrature`)
+        instead of evaluating them at the mean transmittance ('none').
     """
 
     mu_s: float = 0.8
@@ -87,8 +99,11 @@ class DecoyBB84(_KeyParameters):
     bound: str = "zhang2017"
     afterpulse: float = 0.0
     decoys: int = 2
+    fixed_intensities: bool = False
+    fading: str = "none"
 
     def __post_init__(self):
+        check_choice("fading", self.fading, FADING)
         check_range("mu_s", self.mu_s, 0.0, 10.0, low_inclusive=False)
         check_range("mu_d", self.mu_d, 0.0, 10.0, low_inclusive=False)
         check_range("mu_v", self.mu_v, 0.0, 10.0)

@@ -35,7 +35,7 @@ from .protocol import DecoyBB84
 
 ZERO_NO_SAMPLES = "no sample above the horizon"
 
-# Search box: mu_s, mu_d, p_s, p_d, p_x (as orbitqkd.core.keyrate.pipeline.optimise_decoy)
+# Search box: mu_s, mu_d, p_s, p_d, p_x 
 _BOX = ((0.05, 1.5), (0.005, 0.6), (0.2, 0.98), (0.02, 0.6), (0.5, 0.98))
 _COARSE = (7, 6, 6, 5, 5)
 _COARSE_WINDOWS = 8
@@ -117,20 +117,37 @@ def window_counts(transmittance, noise_rate_cps, sample_s, mu, p, p_x, *, repeti
 
 
 class _Pass:
-    """Samples sorted by elevation (highest first) with cumulative counts per intensity."""
+    """Samples sorted by elevation (highest first) with cumulative counts per intensity.
 
-    def __init__(self, eta, y0, pulses, elev, proto):
+    ``eta`` is the transmittance per sample, or with ``weights`` the quadrature
+    nodes of its fading distribution, shape (samples, nodes): the gains are then
+    averaged over the nodes of each sample.
+    """
+
+    def __init__(self, eta, y0, pulses, elev, proto, weights=None):
         order = np.argsort(-elev, kind="stable")
         self.eta, self.y0, self.pulses, self.elev = eta[order], y0[order], pulses[order], elev[order]
+        self.weights = None if weights is None else weights[order]
         self.order = order
         self.ed, self.ap = proto.misalignment, proto.afterpulse
 
+    def sums(self, mu):
+        """Expected clicks and errors per sample for each mu of a 1-D grid: (mu, sample) each."""
+        mu = np.atleast_1d(np.asarray(mu, dtype=float))
+        if self.weights is None:
+            m = mu[:, None]
+            q = gain(m, self.eta, self.y0, self.ap)
+            e = error_gain(m, self.eta, self.y0, self.ed, self.ap)
+        else:  # E[Q(h)] = sum_i w_i Q(h_i) over the fading quadrature of each sample
+            m, y0 = mu[:, None, None], self.y0[:, None]
+            q = np.sum(gain(m, self.eta, y0, self.ap) * self.weights, axis=-1)
+            e = np.sum(error_gain(m, self.eta, y0, self.ed, self.ap) * self.weights, axis=-1)
+        return q * self.pulses, e * self.pulses
+
     def cum(self, mu, idx):
         """Cumulative gain and error-gain sums of a 1-D mu grid at window ends ``idx``: (mu, idx)."""
-        mu = np.atleast_1d(np.asarray(mu, dtype=float))[:, None]
-        q = np.cumsum(gain(mu, self.eta, self.y0, self.ap) * self.pulses, axis=1)[:, idx]
-        e = np.cumsum(error_gain(mu, self.eta, self.y0, self.ed, self.ap) * self.pulses, axis=1)[:, idx]
-        return q, e
+        q, e = self.sums(mu)
+        return np.cumsum(q, axis=1)[:, idx], np.cumsum(e, axis=1)[:, idx]
 
 
 def _grid_key(ps: _Pass, proto: DecoyBB84, idx, mu1, mu2, p1, p2, px, exact=True):
@@ -226,27 +243,36 @@ def _zoom_search(ps, protocol, n, idx, grids, start):
 
 
 def optimise_window(transmittance, noise_rate_cps, sample_s, elevation_deg, protocol=None, *,
-                    repetition_rate_hz, gate_width_ns, fixed_intensities=False):
+                    repetition_rate_hz, gate_width_ns, fixed_intensities=None,
+                    transmittance_weights=None):
     """Elevation cut-off, intensities, probabilities and basis bias maximising a pass's key.
 
     Parameters
     ----------
     transmittance : array_like
-        Source-to-click transmittance per sample [linear]; NaN samples are never used.
+        Source-to-click transmittance per sample [linear]; NaN samples are never
+        used. With ``transmittance_weights``: the quadrature nodes of each
+        sample's fading distribution, shape (samples, nodes).
     noise_rate_cps : float or array_like
         Background + dark counts of all detectors per sample [counts/s].
-    sample_s : float
-        Sample step [s].
+    sample_s : float or array_like
+        Sample step [s] (per sample for pooled passes).
     elevation_deg : array_like
-        Elevation of each sample [deg]; samples below 0 deg are never used.
+        Elevation of each sample [deg]; samples below 0 deg are never used. Any
+        quantity that orders the samples from best to worst will do (the cut-off
+        is then reported in its unit).
     protocol : DecoyBB84, optional
         Starting point and fixed settings (bound, security parameters, error
-        model, mu_v, decoys); default :class:`DecoyBB84`.
-    repetition_rate_hz, gate_width_ns : float
-        Pulse rate [Hz] and detection gate [ns].
-    fixed_intensities : bool
+        model, mu_v, decoys, afterpulse); default :class:`DecoyBB84`.
+    repetition_rate_hz, gate_width_ns : float or array_like
+        Pulse rate [Hz] and detection gate [ns] (scalars or per sample).
+    fixed_intensities : bool, optional
         Keep the protocol's intensities (payloads that cannot change them);
         the window, the probabilities and the bias are still optimised.
+        Default: the protocol's ``fixed_intensities``.
+    transmittance_weights : array_like, optional
+        Quadrature weights of the nodes in ``transmittance`` (each row sums
+        to 1), e.g. from :func:`orbitqkd.core.channel.fading.transmittance_quadrature`.
 
     Returns
     -------
@@ -268,18 +294,33 @@ def optimise_window(transmittance, noise_rate_cps, sample_s, elevation_deg, prot
     protocol = DecoyBB84() if protocol is None else protocol
     if not isinstance(protocol, DecoyBB84):
         raise InputError(f"protocol = {type(protocol).__name__} is not DecoyBB84")
-    check_range("repetition_rate_hz", repetition_rate_hz, 0.0, low_inclusive=False)
-    check_range("gate_width_ns", gate_width_ns, 0.0, low_inclusive=False)
-    check_range("sample_s", sample_s, 0.0, low_inclusive=False)
+    fixed_intensities = protocol.fixed_intensities if fixed_intensities is None else fixed_intensities
     eta = np.asarray(transmittance, dtype=float)
-    elev = np.broadcast_to(np.asarray(elevation_deg, dtype=float), eta.shape)
-    noise = np.broadcast_to(np.asarray(noise_rate_cps, dtype=float), eta.shape)
-    ok = np.isfinite(eta) & np.isfinite(noise) & np.isfinite(elev) & (elev >= 0.0)
+    shape = eta.shape[:1]
+    rep = np.broadcast_to(check_range("repetition_rate_hz", np.asarray(repetition_rate_hz, dtype=float),
+                                      0.0, low_inclusive=False), shape)
+    gate = np.broadcast_to(check_range("gate_width_ns", np.asarray(gate_width_ns, dtype=float),
+                                       0.0, low_inclusive=False), shape)
+    dt = np.broadcast_to(check_range("sample_s", np.asarray(sample_s, dtype=float), 0.0,
+                                     low_inclusive=False), shape)
+    elev = np.broadcast_to(np.asarray(elevation_deg, dtype=float), shape)
+    noise = np.broadcast_to(np.asarray(noise_rate_cps, dtype=float), shape)
+    weights = None
+    if transmittance_weights is not None:
+        weights = np.broadcast_to(np.asarray(transmittance_weights, dtype=float), eta.shape)
+        if eta.ndim != 2:
+            raise InputError(f"transmittance has {eta.ndim} dimension(s); with transmittance_weights "
+                             "it must be (samples, nodes)")
+        finite_eta = np.all(np.isfinite(eta) & np.isfinite(weights), axis=-1)
+    else:
+        finite_eta = np.isfinite(eta)
+    ok = finite_eta & np.isfinite(noise) & np.isfinite(elev) & (elev >= 0.0)
     if not ok.any():
         empty = decoy_key_length([0.0] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3, (0.8, 0.1, 0.0), (0.5, 0.25, 0.25))
-        return WindowKey(np.zeros(eta.shape, bool), float("nan"), protocol, 0.0, empty, ZERO_NO_SAMPLES)
-    y0 = -np.expm1(-noise[ok] * gate_width_ns * 1e-9)
-    ps = _Pass(eta[ok], y0, np.full(ok.sum(), repetition_rate_hz * sample_s), elev[ok], protocol)
+        return WindowKey(np.zeros(shape, bool), float("nan"), protocol, 0.0, empty, ZERO_NO_SAMPLES)
+    y0 = -np.expm1(-noise[ok] * gate[ok] * 1e-9)
+    ps = _Pass(eta[ok], y0, rep[ok] * dt[ok], elev[ok], protocol,
+               None if weights is None else weights[ok])
     n = len(ps.eta)
 
     grids = [np.linspace(lo, hi, k) for (lo, hi), k in zip(_BOX, _COARSE)]
@@ -313,7 +354,7 @@ def optimise_window(transmittance, noise_rate_cps, sample_s, elevation_deg, prot
                                           protocol.p_d if protocol.decoys == 2 else 0.0, protocol.p_x)]
     key, bound = _grid_key(ps, best_proto, np.array([j]), *single)
     key_bits = float(max(np.ravel(key)[0], 0.0))
-    mask = np.zeros(eta.shape, bool)
+    mask = np.zeros(shape, bool)
     used = np.flatnonzero(ok)[ps.order[: j + 1]]
     mask[used] = True
     flat = DecoyBound(*(np.ravel(getattr(bound, f))[0] if np.ndim(getattr(bound, f)) else getattr(bound, f)
