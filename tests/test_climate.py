@@ -44,7 +44,7 @@ def test_scalar_array_and_shape():
 
 def test_unknown_station_lists_known():
     with pytest.raises(UnknownNameError, match=r"^station = 'Atlantis' has no cloud climatology; "
-                                                r"known stations: Xinglong, Nanshan, .*Hefei$"):
+                                                r"known stations: Xinglong, Nanshan, .*Hefei, Beijing$"):
         cloud_free_probability("Atlantis", 1)
 
 

@@ -138,7 +138,7 @@ def test_china_austria_relays_key_through_micius_causally():
     flow = relay_scenario(sc, schedule)
     d = flow.demands.set_index("demand")
     assert d.at["Xinglong-Graz", "path"] == "Xinglong > Micius > Graz"
-    assert d.at["Beijing-Vienna", "trusted_nodes"] == 3
+    assert d.at["Beijing-Vienna", "trusted_nodes"] == 5  # two fibre nodes, Xinglong, Micius, Graz
     # maxmin: both pairs get the same key, and together no more than Graz's key
     # made after Micius first met Xinglong (key cannot be relayed backwards in time)
     first_xinglong = served.loc[served.station == "Xinglong", "culmination_utc"].min()
