@@ -16,3 +16,11 @@ DAY_S = 86_400.0
 
 # Julian date of J2000.0 (IAU 1976)
 J2000_JD = 2_451_545.0
+
+# Astronomical unit, IAU 2012 Resolution B2
+AU_KM = 149_597_870.700
+
+# Epoch origin of SGP4 element sets: 1949 December 31 00:00 UT (JD 2433281.5),
+# Vallado et al., AIAA 2006-6753, Sec. "SGP4 epoch"
+SGP4_EPOCH_ORIGIN_JD = 2_433_281.5
+SGP4_EPOCH_ORIGIN_UTC = "1949-12-31T00:00:00Z"

@@ -50,6 +50,7 @@ from .core.events import (
     DARK_SUN_ELEVATION_DEG, PASS_COLUMNS, _stale_warning, check_satellites, check_stations,
     default_step_s, find_passes, resolve_span,
 )
+from .constants import DAY_S, SGP4_EPOCH_ORIGIN_JD
 from .core.orbits import TimeBase, enu_basis, look_angles, propagate_one_ecef
 from .errors import InputError, StaleElementsWarning, check_range
 from .model import PassTable, Satellite
@@ -76,7 +77,7 @@ def satellite_to_wire(sat: Satellite) -> tuple:
     Dask could not ship it to worker processes; this tuple can.
     """
     r = sat.satrec
-    epoch_days = (r.jdsatepoch - 2433281.5) + r.jdsatepochF  # days since 1949-12-31 0h
+    epoch_days = (r.jdsatepoch - SGP4_EPOCH_ORIGIN_JD) + r.jdsatepochF  # days since 1949-12-31 0h
     return (sat.name, sat.norad_id, sat.epoch, epoch_days,
             tuple(getattr(r, f) for f in _ELEMENT_FIELDS))
 
@@ -122,7 +123,7 @@ def time_shards(start: pd.Timestamp, end: pd.Timestamp, step_s: float,
     so every window's grid is the single-process grid; the last ends at ``end``.
     """
     span_s = (end - start).total_seconds()
-    steps = max(1, int(round(float(shard_days) * 86400.0 / step_s)))
+    steps = max(1, int(round(float(shard_days) * DAY_S / step_s)))
     width_s = steps * float(step_s)
     n = max(1, int(math.ceil(span_s / width_s - 1e-9)))
     edges = [start + pd.to_timedelta(round(i * width_s * 1e6), unit="us") for i in range(n)]

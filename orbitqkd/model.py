@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sgp4.api import WGS72, Satrec
 
-from .constants import DAY_S
+from .constants import DAY_S, SGP4_EPOCH_ORIGIN_JD, SGP4_EPOCH_ORIGIN_UTC
 from .core.channel import atmosphere, background, geometry, turbulence
 from .core.orbits import geodetic_to_ecef_km
 from .core.keyrate.fibre import decoy_bb84_fibre_rate_bps
@@ -53,8 +53,8 @@ class Satellite:
 
     @classmethod
     def from_satrec(cls, satrec: Satrec, name: str = "") -> "Satellite":
-        epoch = pd.Timestamp("1949-12-31", tz="UTC") + pd.to_timedelta(
-            round((satrec.jdsatepoch - 2433281.5 + satrec.jdsatepochF) * DAY_S * 1e6), unit="us"
+        epoch = pd.Timestamp(SGP4_EPOCH_ORIGIN_UTC) + pd.to_timedelta(
+            round((satrec.jdsatepoch - SGP4_EPOCH_ORIGIN_JD + satrec.jdsatepochF) * DAY_S * 1e6), unit="us"
         )
         return cls(name=name.strip() or f"NORAD {satrec.satnum}", norad_id=int(satrec.satnum),
                    satrec=satrec, epoch=epoch)
@@ -120,7 +120,7 @@ class Satellite:
             )
         check_range(f"{name}: norad_id", norad_id, 0, 339999)
         t = parse_utc(epoch, f"{name}: epoch")
-        epoch_days = (t - pd.Timestamp("1949-12-31", tz="UTC")).total_seconds() / DAY_S
+        epoch_days = (t - pd.Timestamp(SGP4_EPOCH_ORIGIN_UTC)).total_seconds() / DAY_S
         n_rad_min = math.sqrt(_MU_KM3_S2 / semi_major_axis_km**3) * 60.0
         satrec = Satrec()
         satrec.sgp4init(

@@ -20,9 +20,10 @@ import erfa
 import numpy as np
 import pandas as pd
 
+from ..constants import AU_KM
 from ..timescales import skyfield_times
 
-AU_KM = 149_597_870.700  # IAU 2012 Resolution B2
+
 _GRID_S = 3600.0
 
 

@@ -28,13 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..constants import SPEED_OF_LIGHT_M_S
 from ..errors import InputError, check_range
 from ..core.orbits import TimeBase, propagate_ecef
 from ..model import PassTable
 from .tables import _jsonable, read_table, write_json
 
 #: Speed of light in vacuum [km/s] (SI definition, CGPM 1983)
-C_KM_S = 299_792.458
+C_KM_S = SPEED_OF_LIGHT_M_S / 1000.0
 
 CONTACT_PLAN_COLUMNS = ["start_utc", "end_utc", "from_node", "to_node", "rate_bps",
                         "range_km", "owlt_s"]

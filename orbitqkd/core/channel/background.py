@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...constants import PLANCK_J_S, SPEED_OF_LIGHT_M_S
+from ...constants import AU_KM, PLANCK_J_S, SPEED_OF_LIGHT_M_S
 from .atmosphere import air_mass
 
 # Reference spectral radiances at 850 nm [W m^-2 sr^-1 nm^-1]:
@@ -157,7 +157,6 @@ def background_photon_rate_cps(radiance, wavelength_nm, fov_urad, aperture_m,
 
 SUN_TEMPERATURE_K = 5772.0  # IAU 2015 Resolution B3 nominal effective temperature
 SUN_RADIUS_KM = 695_700.0  # IAU 2015 Resolution B3
-AU_KM = 149_597_870.7  # IAU 2012 Resolution B2
 MOON_TO_SUN_ILLUMINANCE = 10 ** (-0.4 * (26.74 - 12.74))  # full Moon -12.74 mag, Sun -26.74 mag
 
 
