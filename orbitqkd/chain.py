@@ -27,7 +27,7 @@ from .core import budget as core_budget
 from .core.budget import LinkBudget
 from .core.keyrate.passkey import dual_downlink_key, pass_key
 from .core.keyrate.protocol import BBM92, DecoyBB84
-from .errors import InputError
+from .errors import InputError, check_range
 from .io.climate import with_cloud_probability
 from .io.stations import get_stations
 from .io.tle import load_satellites
@@ -134,6 +134,56 @@ def link_budget(track: events.Track, link) -> LinkBudget:
     33.1
     """
     return core_budget.link_budget(track, resolve_link(link))
+
+
+# --- handover: passes cut into slots -----------------------------------------------
+
+def pass_slots(passes: PassTable, slot_s: float, sample_s: float = 10.0) -> PassTable:
+    """Cut every pass longer than ``slot_s`` into consecutive slots the scheduler can
+    give to different stations (handover on long MEO and GEO passes).
+
+    Each slot is a row like a pass (rise and set are the slot's bounds;
+    culmination, maximum elevation, minimum range, azimuths, Sun elevation and
+    ``dark`` from the slot's own geometry sampled every ``sample_s``), plus
+    ``pass_index`` (the row label of the pass it came from) and ``slot`` (its
+    number in that pass). Passes no longer than ``slot_s`` stay one slot.
+    """
+    if not isinstance(passes, PassTable):
+        raise InputError(f"passes = {type(passes).__name__} is not a PassTable; see find_passes()")
+    check_range("slot_s", slot_s, 60.0, 30 * 86400.0)
+    table = passes.table
+    if len(table) == 0:
+        return passes.with_table(table.assign(pass_index=pd.Series(dtype=int),
+                                              slot=pd.Series(dtype=int)))
+    counts = np.maximum(np.ceil(table["duration_s"].to_numpy(float) / slot_s - 1e-9), 1).astype(int)
+    rows = np.repeat(np.arange(len(table)), counts)
+    slot = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = table.iloc[rows].reset_index(drop=True)
+    rise = out["rise_utc"] + pd.to_timedelta(slot * slot_s, unit="s")
+    set_ = (out["rise_utc"] + pd.to_timedelta((slot + 1) * slot_s, unit="s")).where(
+        lambda s: s < out["set_utc"], out["set_utc"])
+    last = slot == counts[rows] - 1
+    out = out.assign(rise_utc=rise, set_utc=set_, duration_s=(set_ - rise).dt.total_seconds(),
+                     starts_before_window=out["starts_before_window"] & (slot == 0),
+                     ends_after_window=out["ends_after_window"] & last,
+                     pass_index=table.index.to_numpy()[rows], slot=slot)
+    slots = passes.with_table(out)
+    track = events.pass_tracks(slots, step_s=sample_s)
+    order = np.argsort(track.pass_id, kind="stable")
+    starts = np.searchsorted(track.pass_id[order], np.arange(len(out)))
+    ends = np.append(starts[1:], len(order))
+    el = track.elevation_deg[order]
+    top = np.array([s + np.argmax(el[s:e]) for s, e in zip(starts, ends)])
+    pick = order[top]
+    out["culmination_utc"] = track.time_utc[pick]
+    out["max_elevation_deg"] = track.elevation_deg[pick]
+    out["culmination_azimuth_deg"] = track.azimuth_deg[pick]
+    out["rise_azimuth_deg"] = track.azimuth_deg[order[starts]]
+    out["set_azimuth_deg"] = track.azimuth_deg[order[ends - 1]]
+    out["min_range_km"] = np.minimum.reduceat(track.range_km[order], starts)
+    out["sun_elevation_deg"] = track.sun_elevation_deg[pick]
+    out["dark"] = out["sun_elevation_deg"] < events.DARK_SUN_ELEVATION_DEG
+    return slots.with_table(out)
 
 
 # --- budget and key of many passes -------------------------------------------
@@ -342,8 +392,10 @@ def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False
                         climate_source=None, executor=None) -> PassTable:
     """Candidate passes of a scenario with their secret key and cloud-free probability.
 
-    Passes of every satellite over every station in the scenario's span, the
-    key of each (decoy-state BB84 per pass, the satellite's link), and
+    Passes of every satellite over every station in the scenario's span (cut
+    into slots of ``handover_slot_s`` when the scenario gives one, see
+    :func:`pass_slots`), the key of each (decoy-state BB84 per pass or slot,
+    the satellite's link), and
     ``cloud_free_probability``: the scenario's value for a station when it
     gives one, else the bundled monthly climatology (or ``climate_source``).
     """
@@ -351,6 +403,8 @@ def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False
     stations = tuple(scenario.stations)
     t0, t1 = events.resolve_span(scenario.start, days=scenario.days)
     passes = _passes(sats, stations, t0, t1, executor, progress=progress)
+    if scenario.handover_slot_s:
+        passes = pass_slots(passes, scenario.handover_slot_s)
     keyed = keyed_passes(passes, dict(zip([s.norad_id for s in sats], links)), step_s=step_s,
                          executor=executor, progress=progress)
     return keyed.with_table(with_cloud_probability(

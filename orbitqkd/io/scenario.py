@@ -45,6 +45,7 @@ File layout (every table but ``[scenario]`` and ``[[satellites]]`` optional)::
     method = "milp"             # or "greedy"
     horizon_days = 3.0          # rolling horizon beyond this span
     step_days = 1.0
+    handover_slot_s = 1800.0    # cut longer passes into slots of this length (0: whole passes)
 
     [[fibre]]                   # orbitqkd.FibreLink: a, b, length_km or rate_bps
     a = "Graz"
@@ -99,7 +100,7 @@ _STATION_EXTRA = ("cloud_free_probability", "telescopes")
 _SCHEDULE_FIELDS = ("terminals_per_satellite", "telescopes_per_station", "repoint_s",
                     "min_pass_s", "night_only", "objective", "demands_bits", "time_limit_s",
                     "mip_gap")
-_SCHEDULE_KEYS = _SCHEDULE_FIELDS + ("method", "horizon_days", "step_days")
+_SCHEDULE_KEYS = _SCHEDULE_FIELDS + ("method", "horizon_days", "step_days", "handover_slot_s")
 _FIBRE_KEYS = ("a", "b", "length_km", "rate_bps", "attenuation_db_per_km",
                "repetition_rate_hz", "detector_efficiency", "dark_count_probability",
                "misalignment_error", "mean_photon_number", "error_correction_efficiency",
@@ -111,6 +112,7 @@ _RELAY_KEYS = ("time_step_s", "key_store_bits", "objective", "ground_store_bits"
 # keys whose values must be single numbers, and keys that must be true/false
 _NUMBERS = frozenset(
     ("days", "repoint_s", "min_pass_s", "time_limit_s", "mip_gap", "horizon_days", "step_days",
+     "handover_slot_s",
      "length_km", "rate_bps", "bits_per_day", "weight", "time_step_s", "key_store_bits",
      "ground_store_bits", "cloud_free_probability", "telescopes")
     + _STATION_NUMBERS + _FIBRE_KEYS[4:] + _ELEMENT_KEYS[:-1] + _WALKER_KEYS[:-1])
@@ -225,6 +227,9 @@ class Scenario:
     horizon_days, step_days : float
         Rolling-horizon window and advance [d]; spans longer than
         ``horizon_days`` are scheduled window by window.
+    handover_slot_s : float
+        Passes longer than this are cut into slots the scheduler can give to
+        different stations (0: whole passes) [s].
     fibre_links : tuple of FibreLink
     demands : tuple of Demand
     key_store_bits : float
@@ -257,6 +262,7 @@ class Scenario:
     relay_time_step_s: float = 600.0
     relay_objective: str = "weighted"
     source: Path | None = None
+    handover_slot_s: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "start", parse_utc(self.start, "start"))
@@ -270,6 +276,9 @@ class Scenario:
             object.__setattr__(self, field, float(value))
         check_range("step_days", self.step_days, 0.0, self.horizon_days, low_inclusive=False)
         object.__setattr__(self, "step_days", float(self.step_days))
+        if self.handover_slot_s:
+            check_range("handover_slot_s", self.handover_slot_s, 60.0, 30 * 86400.0)
+        object.__setattr__(self, "handover_slot_s", float(self.handover_slot_s))
         if not self.satellites:
             raise InputError("satellites = [] is empty; give at least one [[satellites]] block")
         if not self.stations:
@@ -371,6 +380,7 @@ class Scenario:
         method = sched.pop("method", "milp")
         horizon = sched.pop("horizon_days", 3.0)
         step = sched.pop("step_days", 1.0)
+        slot_s = sched.pop("handover_slot_s", 0.0)
         if telescopes:
             per = sched.get("telescopes_per_station", 1)
             if isinstance(per, Mapping):
@@ -411,7 +421,8 @@ class Scenario:
             key_store_bits=relay.get("key_store_bits", math.inf),
             ground_store_bits=relay.get("ground_store_bits", math.inf),
             relay_time_step_s=relay.get("time_step_s", 600.0),
-            relay_objective=str(relay.get("objective", "weighted")), source=source)
+            relay_objective=str(relay.get("objective", "weighted")), source=source,
+            handover_slot_s=slot_s)
 
     def replace(self, **changes) -> "Scenario":
         """A copy with fields changed (checked again)."""
