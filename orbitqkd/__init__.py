@@ -18,6 +18,7 @@ from .chain import (
     pass_track,
     relay_scenario,
     scenario_candidates,
+    schedule_for_demand,
     schedule_scenario,
 )
 from .core.budget import BUDGET_COLUMNS, LOSS_COLUMNS, LinkBudget
@@ -70,6 +71,6 @@ __all__ = [
     "get_stations", "keyed_passes", "link_budget", "link_preset", "link_presets",
     "load_satellites", "pass_budgets", "pass_key", "pass_keys", "pass_slots", "pass_track", "pass_tracks",
     "passes_to_czml", "read_stations", "relay_flow", "relay_scenario", "rolling_horizon",
-    "scenario_candidates", "schedule_json", "schedule_passes", "schedule_scenario",
+    "scenario_candidates", "schedule_for_demand", "schedule_json", "schedule_passes", "schedule_scenario",
     "validate", "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
 ]
