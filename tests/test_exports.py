@@ -132,12 +132,17 @@ def test_contact_plan_rates(passes):
 
 def test_ion_contact_plan(passes):
     plan = contact_plan(passes.assign(key_rate_bps=8000.0))
-    text = ion_contact_plan(plan, {plan.from_node[0]: 1, "Graz": 2, "Xinglong": 3})
-    lines = text.splitlines()
+    text = ion_contact_plan(plan, {plan.from_node[0]: 1, "Graz": 2, "Xinglong": 3},
+                            absolute=False)
+    lines = [x for x in text.splitlines() if not x.startswith("#")]
     assert len(lines) == 2 * len(plan)
     first = lines[0].split()
     assert first[:2] == ["a", "contact"] and first[2] == "+0" and first[-1] == "1000"
     assert lines[1].startswith("a range +0 ") and lines[1].endswith(" 1")
+    # absolute UTC times (ION's yyyy/mm/dd-hh:mm:ss), node numbers assigned by name
+    absolute = [x for x in ion_contact_plan(plan).splitlines() if x.startswith("a contact")]
+    start = plan.start_utc.iloc[0].tz_convert("UTC").strftime("%Y/%m/%d-%H:%M:%S")
+    assert absolute[0].split()[2] == start and len(absolute) == len(plan)
     with pytest.raises(InputError, match="node_numbers lack Graz"):
         ion_contact_plan(plan, {plan.from_node[0]: 1, "Xinglong": 3})
 
@@ -188,3 +193,16 @@ def test_cli_export(tmp_path, capsys):
     capsys.readouterr()
     assert main(["export", "--start", START]) == 2
     assert capsys.readouterr().err == "error: export needs at least one of --czml, --contact-plan, --json\n"
+
+
+def test_oem_of_the_passes(pass_table):
+    from orbitqkd.io.exports import passes_to_oem
+
+    text = passes_to_oem(pass_table, step_s=60.0)
+    lines = text.splitlines()
+    assert lines[0] == "CCSDS_OEM_VERS = 2.0" and "REF_FRAME = ITRF" in lines
+    data = [x.split() for x in lines if x[:2] == "20"]
+    assert len(data) > 100 and all(len(row) == 7 for row in data)
+    # Micius (perigee ~490 km, apogee ~510 km over a 6,357-6,378 km Earth): radius 6,850-6,900 km
+    radius = np.linalg.norm(np.array([[float(v) for v in row[1:4]] for row in data]), axis=1)
+    assert (radius > 6850.0).all() and (radius < 6900.0).all()

@@ -246,22 +246,40 @@ def contact_plan(passes_df: pd.DataFrame) -> pd.DataFrame:
     }, columns=CONTACT_PLAN_COLUMNS)
 
 
-def ion_contact_plan(plan: pd.DataFrame, node_numbers: dict[str, int]) -> str:
+def ion_node_numbers(plan: pd.DataFrame, first: int = 1) -> dict[str, int]:
+    """ION node numbers for the nodes of a plan: satellites first, then stations, by name."""
+    names = sorted(set(plan["from_node"])) + sorted(set(plan["to_node"]) - set(plan["from_node"]))
+    return {name: first + k for k, name in enumerate(names)}
+
+
+def _ion_time(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y/%m/%d-%H:%M:%S")
+
+
+def ion_contact_plan(plan: pd.DataFrame, node_numbers: dict[str, int] | None = None, *,
+                     absolute: bool = True) -> str:
     """ION ``ionrc`` commands for a :func:`contact_plan` ([2]).
 
-    Each contact becomes ``a contact +start +stop from to rate`` and ``a range
-    +start +stop from to owlt``; times are seconds after the plan's first
-    start, the rate bytes/s (``rate_bps / 8``, 0 when unknown) and the one-way
-    light time rounded up to whole seconds. ``node_numbers`` maps node names
-    (satellites and stations) to ION node numbers.
+    Each contact becomes ``a contact START STOP from to rate`` and ``a range
+    START STOP from to owlt`` with the rate in bytes/s (``rate_bps / 8``, 0 when
+    unknown) and the one-way light time rounded up to whole seconds. Times are
+    absolute UTC (``yyyy/mm/dd-hh:mm:ss``, ION's absolute form, the default) or,
+    with ``absolute=False``, ``+seconds`` after the plan's first start.
+    ``node_numbers`` maps node names (satellites and stations) to ION node
+    numbers; default :func:`ion_node_numbers`. A comment line before each
+    contact names its nodes.
 
     >>> plan = pd.DataFrame({"start_utc": pd.to_datetime(["2016-12-19T10:00Z"]),
     ...     "end_utc": pd.to_datetime(["2016-12-19T10:05Z"]), "from_node": ["MICIUS"],
     ...     "to_node": ["Graz"], "rate_bps": [8000.0], "range_km": [600.0], "owlt_s": [0.002]})
     >>> print(ion_contact_plan(plan, {"MICIUS": 1, "Graz": 2}))
+    # MICIUS (1) -> Graz (2)
+    a contact 2016/12/19-10:00:00 2016/12/19-10:05:00 1 2 1000
+    a range 2016/12/19-10:00:00 2016/12/19-10:05:00 1 2 1
+    >>> print(ion_contact_plan(plan, {"MICIUS": 1, "Graz": 2}, absolute=False).splitlines()[1])
     a contact +0 +300 1 2 1000
-    a range +0 +300 1 2 1
     """
+    node_numbers = ion_node_numbers(plan) if node_numbers is None else node_numbers
     unknown = sorted((set(plan["from_node"]) | set(plan["to_node"])) - set(node_numbers))
     if unknown:
         raise InputError(f"node_numbers lack {', '.join(unknown)}")
@@ -270,14 +288,53 @@ def ion_contact_plan(plan: pd.DataFrame, node_numbers: dict[str, int]) -> str:
     t0 = plan["start_utc"].min()
     lines = []
     for row in plan.itertuples(index=False):
-        a = int(round((row.start_utc - t0).total_seconds()))
-        b = int(round((row.end_utc - t0).total_seconds()))
+        if absolute:
+            a, b = _ion_time(row.start_utc), _ion_time(row.end_utc)
+        else:
+            a = f"+{int(round((row.start_utc - t0).total_seconds()))}"
+            b = f"+{int(round((row.end_utc - t0).total_seconds()))}"
         f, t = node_numbers[row.from_node], node_numbers[row.to_node]
         rate = 0 if not np.isfinite(row.rate_bps) else int(round(row.rate_bps / 8.0))
         owlt = 1 if not np.isfinite(row.owlt_s) else max(1, int(np.ceil(row.owlt_s)))
-        lines.append(f"a contact +{a} +{b} {f} {t} {rate}")
-        lines.append(f"a range +{a} +{b} {f} {t} {owlt}")
+        lines.append(f"# {row.from_node} ({f}) -> {row.to_node} ({t})")
+        lines.append(f"a contact {a} {b} {f} {t} {rate}")
+        lines.append(f"a range {a} {b} {f} {t} {owlt}")
     return "\n".join(lines)
+
+
+def passes_to_oem(passes: PassTable, step_s: float = 60.0, originator: str = "orbitqkd") -> str:
+    """A CCSDS Orbit Ephemeris Message (OEM 2.0, KVN) of the satellites over the passes' span.
+
+    One segment per satellite: SGP4 states in the Earth-fixed frame
+    (``REF_FRAME = ITRF``, positions km, velocities km/s) every ``step_s``
+    from the first rise to the last set (CCSDS 502.0-B-3, Orbit Data Messages,
+    Sec. 5).
+    """
+    check_range("step_s", step_s, 1.0, 86400.0)
+    df = normalise_passes(passes.table)
+    if len(df) == 0:
+        raise InputError("passes hold no rows; nothing to export to OEM")
+    t0, t1 = df["rise_utc"].min(), df["set_utc"].max()
+    span_s = (t1 - t0).total_seconds()
+    seconds = np.arange(0.0, span_s + 1e-9, float(step_s))
+    base = TimeBase.for_span(t0, float(seconds[-1]))
+    by_norad = {s.norad_id: s for s in passes.satellites}
+    wanted = [by_norad[int(n)] for n in pd.unique(df["norad_id"].astype(np.int64))]
+    r_km, v_km_s = propagate_ecef([s.satrec for s in wanted], base, seconds)
+    times = [_iso(t0 + pd.to_timedelta(s, unit="s")).rstrip("Z") for s in seconds]
+    lines = ["CCSDS_OEM_VERS = 2.0",
+             f"CREATION_DATE = {_iso(pd.Timestamp.now(tz='UTC').floor('s')).rstrip('Z')}",
+             f"ORIGINATOR = {originator}"]
+    for k, sat in enumerate(wanted):
+        lines += ["", "META_START", f"OBJECT_NAME = {sat.name}",
+                  f"OBJECT_ID = {sat.norad_id}", "CENTER_NAME = EARTH", "REF_FRAME = ITRF",
+                  "TIME_SYSTEM = UTC", f"START_TIME = {times[0]}", f"STOP_TIME = {times[-1]}",
+                  "META_STOP", ""]
+        for j, when in enumerate(times):
+            x, y, z = r_km[k, j]
+            vx, vy, vz = v_km_s[k, j]
+            lines.append(f"{when} {x:.6f} {y:.6f} {z:.6f} {vx:.9f} {vy:.9f} {vz:.9f}")
+    return "\n".join(lines) + "\n"
 
 
 def schedule_json(passes_df: pd.DataFrame) -> list[dict]:
