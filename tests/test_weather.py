@@ -1,0 +1,75 @@
+"""Weather in: hourly cloud series and cloud draws correlated between stations."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orbitqkd.errors import InputError
+from orbitqkd.io.weather import bundled_weather, read_weather, weather_cloud_free, with_weather
+from orbitqkd.network.clouds import correlated_clear_sky, great_circle_km, station_correlation
+
+
+def test_bundled_sample_is_two_typical_years():
+    w = bundled_weather()
+    assert set(w.station) == {"Greensboro", "Sand Point"}
+    assert (w.groupby("station").size() == 8760).all()
+    assert w.cloud_free_probability.between(0, 1).all()
+    # NREL TMY3 opaque sky cover: Greensboro averages 4.8 tenths, Sand Point 7.0
+    mean = w.groupby("station").cloud_free_probability.mean()
+    assert mean["Greensboro"] == pytest.approx(1 - 0.481, abs=0.001)
+    assert mean["Sand Point"] == pytest.approx(1 - 0.698, abs=0.001)
+
+
+def test_typical_year_lookup_by_hour_of_year():
+    w = bundled_weather()
+    # the first Greensboro hour of the file: 1 Jan 1988, 00:00-01:00 EST = 05:30 UTC, 10 tenths
+    v = weather_cloud_free(w, "Greensboro", ["2031-01-01T05:30Z", "2031-01-01T05:10Z"],
+                           typical_year=True)
+    assert v.tolist() == [0.0, 0.0]
+    assert np.isnan(weather_cloud_free(w, "Graz", ["2031-01-01T05:30Z"], typical_year=True))[0]
+    # by time (not a typical year): only within an hour of a sample
+    exact = weather_cloud_free(w, "Greensboro", ["1988-01-01T05:30Z", "2031-01-01T05:30Z"])
+    assert exact[0] == 0.0 and np.isnan(exact[1])
+
+
+def test_with_weather_replaces_climatology_where_it_has_data():
+    passes = pd.DataFrame({"station": ["Greensboro", "Graz"],
+                           "culmination_utc": pd.to_datetime(["2031-07-01T04:00Z"] * 2),
+                           "cloud_free_probability": [0.5, 0.5]})
+    out = with_weather(passes, bundled_weather(), typical_year=True)
+    assert out.cloud_source.tolist() == ["weather", "climatology"]
+    assert out.cloud_free_probability.iloc[1] == 0.5
+    july = weather_cloud_free(bundled_weather(), "Greensboro", ["2031-07-01T04:00Z"],
+                              typical_year=True)[0]
+    assert out.cloud_free_probability.iloc[0] == july
+
+
+def test_bad_weather_files_are_one_line_errors(tmp_path):
+    bad = tmp_path / "w.csv"
+    bad.write_text("station,time_utc,opaque_cloud_tenths\nA,2021-01-01T00:00Z,11\n")
+    with pytest.raises(InputError, match=r"^w.csv line 2: cloud value is outside the range"):
+        read_weather(bad)
+    bad.write_text("station,time_utc,cloud_free_probability\nA,yesterday,0.5\n")
+    with pytest.raises(InputError, match=r"^w.csv line 2: time_utc = 'yesterday' is not"):
+        read_weather(bad)
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(InputError, match=r"^weather file = 'w.csv'"):
+        read_weather(bad)
+
+
+def test_correlated_draws_keep_marginals_and_correlate_nearby_stations():
+    # Xinglong and a station 150 km away, both 50 % cloud-free, one pass each per night.
+    lat, lon = np.array([40.40, 39.90]), np.array([117.58, 116.00])
+    d = great_circle_km(lat[0], lon[0], lat[1], lon[1])
+    rho = np.exp(-d / 300.0)
+    assert station_correlation(lat, lon)[0, 1] == pytest.approx(rho)
+    nights = np.repeat(np.arange(50), 2)
+    sta = np.tile([0, 1], 50)
+    clear = correlated_clear_sky(sta, nights, np.full(100, 0.5), lat, lon, samples=400, seed=1)
+    assert clear.mean() == pytest.approx(0.5, abs=0.01)  # 40,000 outcomes: 3 sigma = 0.0075
+    both = (clear[:, ::2] & clear[:, 1::2]).mean()
+    # bivariate normal orthant: P(both) = 1/4 + arcsin(rho) / (2 pi) (Sheppard's formula)
+    assert both == pytest.approx(0.25 + np.arcsin(rho) / (2 * np.pi), abs=0.01)
+    independent = correlated_clear_sky(sta, nights, np.full(100, 0.5), lat, lon, samples=400,
+                                       seed=1, correlation_length_km=0.0)
+    assert (independent[:, ::2] & independent[:, 1::2]).mean() == pytest.approx(0.25, abs=0.01)
