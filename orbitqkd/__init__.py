@@ -5,57 +5,74 @@ sets to key, schedules and relays (:mod:`orbitqkd.chain`, which resolves names
 once), the network optimisers and the readers and writers of :mod:`orbitqkd.io`.
 """
 
-from .chain import (
-    candidate_passes,
-    dual_downlink_passes,
-    find_passes,
-    forecast_scenario,
-    keyed_passes,
-    link_budget,
-    pass_budgets,
-    pass_keys,
-    pass_slots,
-    pass_track,
-    relay_scenario,
-    scenario_candidates,
-    schedule_for_demand,
-    schedule_scenario,
-)
-from .core.budget import BUDGET_COLUMNS, LOSS_COLUMNS, LinkBudget
-from .core.events import PASS_COLUMNS, TRACK_COLUMNS, Track, pass_tracks
-from .core.keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
-from .errors import (
-    DataFileError,
-    InputError,
-    OrbitQKDError,
-    OrbitQKDWarning,
-    StaleElementsWarning,
-    TLEFormatError,
-    UnknownNameError,
-)
-from .executors import find_passes_dask
-from .io.climate import cloud_free_probability, with_cloud_probability
-from .io.exports import contact_plan, passes_to_czml, schedule_json, write_czml
-from .io.report import write_forecast
-from .io.scenario import SatelliteSpec, Scenario, bundled_scenarios
-from .io.stations import bundled_stations, get_station, get_stations, read_stations
-from .io.tle import load_satellites
-from .model import (
-    Demand,
-    FibreLink,
-    GroundStation,
-    Link,
-    PassTable,
-    Receiver,
-    Satellite,
-    Transmitter,
-    walker_delta,
-)
-from .network.forecast import forecast_key
-from .network.relay import relay_flow
-from .network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
-from .presets import link_preset, link_presets
-from .validate import validate
+import importlib
+import sys
+import types
+
+# Public names and the module that defines each. They are imported on first
+# use (PEP 562 module __getattr__), so ``import orbitqkd`` does not load
+# pandas, scipy or matplotlib until a name that needs them is touched.
+_WHERE = {
+    ".chain": (
+        "candidate_passes", "dual_downlink_passes", "find_passes", "forecast_scenario",
+        "keyed_passes", "link_budget", "pass_budgets", "pass_keys", "pass_slots", "pass_track",
+        "relay_scenario", "scenario_candidates", "schedule_for_demand", "schedule_scenario",
+    ),
+    ".core.budget": (
+        "BUDGET_COLUMNS", "LOSS_COLUMNS", "LinkBudget",
+    ),
+    ".core.events": (
+        "PASS_COLUMNS", "TRACK_COLUMNS", "Track", "pass_tracks",
+    ),
+    ".core.keyrate": (
+        "BBM92", "DecoyBB84", "PassKey", "accumulate_blocks", "dual_downlink_key", "pass_key",
+    ),
+    ".errors": (
+        "DataFileError", "InputError", "OrbitQKDError", "OrbitQKDWarning",
+        "StaleElementsWarning", "TLEFormatError", "UnknownNameError",
+    ),
+    ".executors": (
+        "find_passes_dask",
+    ),
+    ".io.climate": (
+        "cloud_free_probability", "with_cloud_probability",
+    ),
+    ".io.exports": (
+        "contact_plan", "passes_to_czml", "schedule_json", "write_czml",
+    ),
+    ".io.report": (
+        "write_forecast",
+    ),
+    ".io.scenario": (
+        "SatelliteSpec", "Scenario", "bundled_scenarios",
+    ),
+    ".io.stations": (
+        "bundled_stations", "get_station", "get_stations", "read_stations",
+    ),
+    ".io.tle": (
+        "load_satellites",
+    ),
+    ".model": (
+        "Demand", "FibreLink", "GroundStation", "Link", "PassTable", "Receiver", "Satellite",
+        "Transmitter", "walker_delta",
+    ),
+    ".network.forecast": (
+        "forecast_key",
+    ),
+    ".network.relay": (
+        "relay_flow",
+    ),
+    ".network.schedule": (
+        "ScheduleConfig", "rolling_horizon", "schedule_passes",
+    ),
+    ".presets": (
+        "link_preset", "link_presets",
+    ),
+    ".validate": (
+        "validate",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __version__ = "0.1.0"
 
@@ -74,3 +91,33 @@ __all__ = [
     "scenario_candidates", "schedule_for_demand", "schedule_json", "schedule_passes", "schedule_scenario",
     "validate", "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
 ]
+
+
+class _Package(types.ModuleType):
+    """The package module: a submodule loaded later does not hide a public name.
+
+    ``orbitqkd.validate`` is the function ``validate`` (as when it was imported
+    eagerly), although loading the submodule ``orbitqkd.validate`` sets the
+    package attribute of that name to the module.
+    """
+
+    def __setattr__(self, name, value):
+        if isinstance(value, types.ModuleType) and name in _MODULE_OF:
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orbitqkd' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -25,7 +25,7 @@ from . import executors
 from .core import events
 from .core import budget as core_budget
 from .core.budget import LinkBudget
-from .core.keyrate.passkey import dual_downlink_key, pass_key
+from .core.keyrate.passkey import dual_downlink_key, keys_per_pass
 from .core.keyrate.protocol import BBM92, DecoyBB84
 from .errors import InputError, check_range
 from .io.climate import with_cloud_probability
@@ -219,26 +219,28 @@ def pass_keys(passes: PassTable, budgets: LinkBudget, protocol: DecoyBB84 | None
     out = passes.table.copy()
     for col in KEY_COLUMNS:
         out[col] = "" if col == "zero_reason" else 0.0
-    groups = budgets.passes() if len(budgets) else iter(())
-    if progress:
-        groups = tqdm(groups, total=len(np.unique(budgets.pass_id)), desc="secret key",
-                      unit="pass")
-    ids, values, reasons = [], [], []
-    for pid, budget in groups:
-        key = pass_key(budget, protocol)
-        loss = budget.total_loss_db
-        usable = budget.above_horizon & np.isfinite(loss)
-        ids.append(pid)
-        values.append([
-            key.duration_s, float(loss[usable].mean()) if usable.any() else np.nan,
-            key.detections, key.sifted_bits, 100.0 * key.qber, key.secret_bits, key.secret_bits,
-            key.secret_bits / key.duration_s if key.duration_s else 0.0,
-        ])
-        reasons.append(key.zero_reason)
-    if ids:  # one assignment for all passes (row-by-row .loc is slow)
+    bar = tqdm(total=len(np.unique(budgets.pass_id)), desc="secret key", unit="pass",
+               disable=not progress)
+    keys = keys_per_pass(budgets, protocol)  # every pass at once
+    bar.update(len(keys))
+    bar.close()
+    ids = keys.index.to_numpy()
+    if len(keys):  # one assignment for all passes (row-by-row .loc is slow)
+        # mean loss over the usable samples of each pass
+        loss = budgets.total_loss_db
+        usable = budgets.above_horizon & np.isfinite(loss)
+        rank = pd.Index(ids).get_indexer(budgets.pass_id[usable])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_loss = (np.bincount(rank, weights=loss[usable], minlength=len(ids))
+                         / np.bincount(rank, minlength=len(ids)))
+            dur, bits = keys["duration_s"].to_numpy(float), keys["secret_bits"].to_numpy(float)
+            rate = np.where(dur != 0, bits / np.where(dur != 0, dur, 1.0), 0.0)
+        values = np.column_stack([dur, mean_loss, keys["detections"].to_numpy(float),
+                                  keys["sifted_bits"].to_numpy(float),
+                                  100.0 * keys["qber"].to_numpy(float), bits, bits, rate])
         numeric = [c for c in KEY_COLUMNS if c != "zero_reason"]
-        out.loc[ids, numeric] = np.array(values, dtype=float)
-        out.loc[ids, "zero_reason"] = reasons
+        out.loc[ids, numeric] = values
+        out.loc[ids, "zero_reason"] = keys["zero_reason"].to_numpy()
     out.loc[~out.index.isin(ids), "zero_reason"] = "below horizon"
     return passes.with_table(out)
 

@@ -14,8 +14,7 @@ import warnings
 import typer
 
 from ..errors import OrbitQKDError
-from . import budget, export, keyrate, network, passes, validate  # noqa: F401  (they register commands)
-from .app import app
+from .app import app  # commands are registered when their module is loaded (app.COMMANDS)
 
 
 @app.callback()

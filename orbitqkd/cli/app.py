@@ -1,16 +1,94 @@
-"""The typer application and the one way every command prints or writes a table."""
+"""The typer application and the one way every command prints or writes a table.
+
+Commands are loaded lazily: ``orbitqkd --help`` lists them from
+:data:`COMMANDS` without importing their modules (and pandas, scipy,
+matplotlib behind them); a command's module is imported when it is run or
+its own help is asked for.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import pandas as pd
+import click
 import typer
+import typer.core
+import typer.main
 
 from ..errors import OrbitQKDError
-from ..io.tables import save_figure, write_json, write_table
+
+
+def _lazy_module(name: str):
+    """``name`` as a module that is executed on first attribute access (importlib LazyLoader)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+pd = _lazy_module("pandas")
+_tables = _lazy_module("orbitqkd.io.tables")
+
+# command -> (module of orbitqkd.cli that registers it, the one line `orbitqkd --help` shows:
+# the first line of the command's docstring, tests/test_speed_startup.py keeps them equal)
+COMMANDS = {
+    "stations": ("passes", "List the bundled optical ground stations."),
+    "passes": ("passes", "Predict every pass of the satellites over the ground stations."),
+    "passes-dask": ("passes", "Predict every pass, like 'passes', sharded by satellites and days "
+                              "over Dask workers."),
+    "budget": ("budget", "Loss, transmittance and count rates along one pass (or a horizontal "
+                         "path), every STEP_S seconds."),
+    "export": ("export", "Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule."),
+    "keyrate": ("keyrate", "Compute the secret key of each pass: detections, sifted bits, QBER, "
+                           "secret bits and why a pass gives zero."),
+    "dual-downlink": ("keyrate", "Entanglement-based BBM92 key of every window with the satellite "
+                                 "above both stations."),
+    "schedule": ("network", "Choose which station each satellite serves on each pass, and when "
+                            "(MILP or greedy)."),
+    "relay": ("network", "Forward key between user pairs through trusted satellites and fibre "
+                         "(time-expanded LP)."),
+    "forecast": ("network", "Forecast the secret key per station and per user pair for each day, "
+                            "with P10/P50/P90 over clouds."),
+    "validate": ("validate", "Run every validation case (flown experiments) and print published "
+                             "against model values."),
+}
+
+
+class LazyGroup(typer.core.TyperGroup):
+    """The root command group: its commands' modules are imported on first use."""
+
+    _listing = False
+
+    def list_commands(self, ctx):
+        return list(COMMANDS) + [n for n in super().list_commands(ctx) if n not in COMMANDS]
+
+    def get_command(self, ctx, cmd_name):
+        if cmd_name in self.commands or cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        if self._listing:  # the root help: the name and one line suffice
+            return click.Command(cmd_name, help=COMMANDS[cmd_name][1])
+        importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
+        command = typer.main.get_command(app).commands.get(cmd_name)
+        if command is not None:
+            self.add_command(command, cmd_name)
+        return command
+
+    def format_help(self, ctx, formatter):
+        self._listing = True
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="orbitqkd",
@@ -18,6 +96,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=LazyGroup,
 )
 
 
@@ -46,14 +125,14 @@ def emit_table(df: pd.DataFrame, output: Optional[Path], fmt: Optional[TableForm
         else:
             raise OrbitQKDError("format = 'parquet' needs --output FILE.parquet")
         return
-    written = write_table(df, output, None if fmt in (None, TableFormat.table) else fmt.value)
+    written = _tables.write_table(df, output, None if fmt in (None, TableFormat.table) else fmt.value)
     typer.echo(f"wrote {len(df)} rows to {written}", err=True)
 
 
 def write_folder(out: Path, tables: dict, documents: dict, figures: dict) -> None:
     """Write tables, JSON documents and figures (by file name) atomically into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_table(df, out / name) for name, df in tables.items()]
-    written += [write_json(doc, out / name) for name, doc in documents.items()]
-    written += [save_figure(fig, out / name) for name, fig in figures.items()]
+    written = [_tables.write_table(df, out / name) for name, df in tables.items()]
+    written += [_tables.write_json(doc, out / name) for name, doc in documents.items()]
+    written += [_tables.save_figure(fig, out / name) for name, fig in figures.items()]
     typer.echo(f"wrote {', '.join(p.name for p in written)} to {out}/", err=True)

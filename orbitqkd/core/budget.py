@@ -209,13 +209,17 @@ def link_budget(track: Track, link: Link | tuple | list, link_index=None) -> Lin
     out = {c: np.full(n, np.nan) for c in _ARRAYS}
     out["above_horizon"] = np.zeros(n, bool)
     rep, gate = np.full(n, np.nan), np.full(n, np.nan)
-    for k, lk in enumerate(links):
-        rows = np.flatnonzero(index == k)
-        if rows.size:
-            for name, values in _budget_arrays(track, rows, lk).items():
-                out[name][rows] = values
-            rep[rows] = lk.transmitter.repetition_rate_hz
-            gate[rows] = lk.receiver.gate_width_ns
+    for k in np.unique(index):
+        lk, rows = links[int(k)], np.flatnonzero(index == k)
+        # the samples in chunks (bounded temporaries), the field-stop nodes set
+        # by all samples of the link (the numbers do not depend on the chunking)
+        stops = _field_stop_nodes(track, rows, lk)
+        for c0 in range(0, rows.size, _BUDGET_CHUNK):
+            part = rows[c0:c0 + _BUDGET_CHUNK]
+            for name, values in _budget_arrays(track, part, lk, stops).items():
+                out[name][part] = values
+        rep[rows] = lk.transmitter.repetition_rate_hz
+        gate[rows] = lk.receiver.gate_width_ns
     return LinkBudget(track=track, links=links, link_index=index, time_utc=track.time_utc,
                       pass_id=track.pass_id, sample_s=track.sample_s, repetition_rate_hz=rep,
                       gate_width_ns=gate, **out)
@@ -261,22 +265,29 @@ def _transmitter_collection(link: Link, rng_km, w_m, aperture, obscuration):
 _FIELD_STOP_NODES = 257  # log-spaced Fried parameters per aperture: interpolation error < 1e-5
 
 
-def _field_stop(fov_urad, wavelength_nm, r0_m, aperture_m):
+def _field_stop_grid(fov_urad, wavelength_nm, lo, hi, aperture_m):
+    """Log-spaced Fried parameters from ``lo`` to ``hi`` [m] and the field-stop fraction at each."""
+    grid = np.geomspace(lo, hi, _FIELD_STOP_NODES) if hi > lo else np.array([lo])
+    return grid, turbulence.field_stop_fraction(fov_urad, wavelength_nm, grid, aperture_m)
+
+
+def _field_stop(fov_urad, wavelength_nm, r0_m, aperture_m, nodes=None):
     """:func:`~orbitqkd.core.channel.turbulence.field_stop_fraction` for many samples.
 
     The fraction depends on the sample only through the Fried parameter (and the
     station's aperture), smoothly: it is evaluated on 97 log-spaced values of r0
     between the samples' extremes for each aperture, and interpolated in log r0
-    (within 1e-5 of the direct evaluation; tests/test_budget.py).
+    (within 1e-5 of the direct evaluation; tests/test_budget.py). ``nodes``
+    (aperture -> (grid, values), from :func:`_field_stop_nodes`) are used
+    instead of nodes spanning the samples given.
     """
     r0 = np.asarray(r0_m, dtype=float)
     out = np.full(r0.shape, np.nan)
     for d in np.unique(aperture_m[np.isfinite(aperture_m)]):
         rows = (aperture_m == d) & np.isfinite(r0) & (r0 > 0)
         if rows.any():
-            lo, hi = r0[rows].min(), r0[rows].max()
-            grid = np.geomspace(lo, hi, _FIELD_STOP_NODES) if hi > lo else np.array([lo])
-            values = turbulence.field_stop_fraction(fov_urad, wavelength_nm, grid, d)
+            grid, values = (nodes[d] if nodes is not None else _field_stop_grid(
+                fov_urad, wavelength_nm, r0[rows].min(), r0[rows].max(), d))
             out[rows] = np.interp(np.log(r0[rows]), np.log(grid), values)
         still = (aperture_m == d) & np.isinf(r0)
         if still.any():
@@ -284,11 +295,87 @@ def _field_stop(fov_urad, wavelength_nm, r0_m, aperture_m):
     return out
 
 
-def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
-    """Every budget array over the samples ``rows`` of ``track``, all carrying ``link``."""
-    tx, rx = link.transmitter, link.receiver
-    lam = tx.wavelength_nm
-    n = rows.size
+# Top of the turbulence integration grid of orbitqkd.core.channel.turbulence [km]:
+# a downlink path integral is the same for every satellite above it.
+_TURBULENCE_TOP_KM = 30.0
+_TURBULENCE_CHUNK = 4096  # samples per uplink evaluation: 400 heights x 4096 x 8 B = 13 MB
+
+
+def _secant(zenith_angle_deg):
+    """sec(zenith) for 0 <= zenith < 90 deg, NaN elsewhere (as the turbulence module)."""
+    z = np.asarray(zenith_angle_deg, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where((z >= 0) & (z < 90.0), 1.0 / np.cos(np.radians(z)), np.nan)
+
+
+def _slant_turbulence(zenith_angle_deg, wavelength_nm, direction, *, satellite_altitude_km,
+                      wind_speed_m_s, ground_cn2_m23):
+    """Fried parameter [m] and Rytov variance of many samples, without a height grid per sample.
+
+    :func:`~orbitqkd.core.channel.turbulence.fried_parameter_m` and
+    :func:`~orbitqkd.core.channel.turbulence.rytov_variance` integrate Cn2 over
+    400 heights per sample. On a downlink the integrals depend on the sample
+    only through the satellite altitude capped at the grid's top (30 km) and
+    the zenith angle enters as a factor: r0 ~ sec(zeta)^(-3/5),
+    sigma_R^2 ~ sec(zeta)^(11/6) (Andrews & Phillips 2005, Sec. 12.3-12.4), so
+    the integrals are evaluated once per distinct capped altitude (one for
+    every satellite) and scaled; equal to the direct evaluation to rounding.
+    An uplink's weight (1 - h/H)^(5/3) depends on each altitude H: evaluated
+    directly, in chunks that bound the memory.
+    """
+    zen = np.asarray(zenith_angle_deg, dtype=float)
+    alt = np.asarray(satellite_altitude_km, dtype=float)
+    kw = dict(wind_speed_m_s=wind_speed_m_s, ground_cn2_m23=ground_cn2_m23)
+    if direction == "downlink":
+        tops, inverse = np.unique(np.minimum(alt, _TURBULENCE_TOP_KM), return_inverse=True)
+        r0_zenith = turbulence.fried_parameter_m(0.0, wavelength_nm, direction,
+                                                 satellite_altitude_km=tops, **kw)
+        rytov_zenith = turbulence.rytov_variance(0.0, wavelength_nm, direction,
+                                                 satellite_altitude_km=tops, **kw)
+        sec = _secant(zen)
+        with np.errstate(invalid="ignore"):
+            return (r0_zenith[inverse.reshape(zen.shape)] * sec ** (-3.0 / 5.0),
+                    rytov_zenith[inverse.reshape(zen.shape)] * sec ** (11.0 / 6.0))
+    r0, rytov = np.empty(zen.shape), np.empty(zen.shape)
+    for c0 in range(0, zen.size, _TURBULENCE_CHUNK):
+        part = slice(c0, c0 + _TURBULENCE_CHUNK)
+        r0[part] = turbulence.fried_parameter_m(zen[part], wavelength_nm, direction,
+                                                satellite_altitude_km=alt[part], **kw)
+        rytov[part] = turbulence.rytov_variance(zen[part], wavelength_nm, direction,
+                                                satellite_altitude_km=alt[part], **kw)
+    return r0, rytov
+
+
+_EXTINCTION_CHUNK = 65536  # samples per call: the G173 band holds 41 wavelengths per sample
+
+
+def _extinction_db(zenith_angle_deg, wavelength_nm, station_altitude_m, **kw):
+    """:func:`~orbitqkd.core.channel.atmosphere.extinction_loss_db` of many samples.
+
+    Evaluated per station altitude (a scalar altitude keeps the band's optical
+    depths one row instead of one per sample) and in chunks of samples (the
+    band-averaged absorption holds a (samples, 41) array): the same numbers,
+    in bounded memory.
+    """
+    zen = np.asarray(zenith_angle_deg, dtype=float)
+    alt = np.broadcast_to(np.asarray(station_altitude_m, dtype=float), zen.shape)
+    out = np.full(zen.shape, np.nan)
+    for h in np.unique(alt):
+        rows = np.flatnonzero(alt == h)
+        for c0 in range(0, rows.size, _EXTINCTION_CHUNK):
+            part = rows[c0:c0 + _EXTINCTION_CHUNK]
+            out[part] = atmosphere.extinction_loss_db(zen[part], wavelength_nm, float(h), **kw)
+    nan_alt = ~np.isfinite(alt)
+    if nan_alt.any():
+        out[nan_alt] = atmosphere.extinction_loss_db(zen[nan_alt], wavelength_nm, alt[nan_alt], **kw)
+    return out
+
+
+_BUDGET_CHUNK = 131072  # samples per evaluation: ~60 temporaries of 1 MB each
+
+
+def _samples(track: Track, rows: np.ndarray, link: Link):
+    """Station arrays, elevation, above-horizon mask, zenith angle, range, altitude, aperture of ``rows``."""
     sta = track.station_arrays(rows)
     elev = track.elevation_deg[rows]
     rng_all = track.range_km[rows]
@@ -297,14 +384,54 @@ def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
     else:
         floor = track.horizon_floor_deg(rows)
         above = np.isfinite(elev) & (elev >= np.maximum(floor, 0.0))
-    el = np.where(above, elev, np.nan)
-    zen = geometry.zenith_angle_deg(el)
+    zen = geometry.zenith_angle_deg(np.where(above, elev, np.nan))
     rng = np.where(above, rng_all, np.nan)
     sat_alt = track.satellite_altitude_km[rows]
-    aperture, obscuration = _aperture(link, sta, n)
-    w0 = tx.waist_radius_m
+    aperture, obscuration = _aperture(link, sta, rows.size)
     turb_kw = dict(satellite_altitude_km=np.where(above, sat_alt, 500.0),
                    wind_speed_m_s=link.wind_speed_m_s, ground_cn2_m23=link.ground_cn2_m23)
+    return sta, elev, above, zen, rng, sat_alt, aperture, obscuration, turb_kw
+
+
+def _receiver_r0(link: Link, zen, rng, turb_kw, n: int):
+    """Fried parameter at the receiving telescope [m] (what its field stop sees); inf without turbulence."""
+    if link.cn2_model == "none":
+        return np.full(n, np.inf)
+    if link.direction == "horizontal":
+        return horizontal.fried_parameter_horizontal_m(link.ground_cn2_m23, link.transmitter.wavelength_nm,
+                                                       rng * 1e3, "spherical")
+    return _slant_turbulence(zen, link.transmitter.wavelength_nm, "downlink", **turb_kw)[0]
+
+
+def _field_stop_nodes(track: Track, rows: np.ndarray, link: Link) -> dict | None:
+    """Nodes of :func:`_field_stop` per aperture, spanning the receiver r0 of all ``rows``."""
+    if link.direction == "uplink":
+        return None
+    lo, hi = {}, {}
+    for c0 in range(0, rows.size, _BUDGET_CHUNK):
+        part = rows[c0:c0 + _BUDGET_CHUNK]
+        _, _, _, zen, rng, _, aperture, _, turb_kw = _samples(track, part, link)
+        r0 = _receiver_r0(link, zen, rng, turb_kw, part.size)
+        for d in np.unique(aperture[np.isfinite(aperture)]):
+            sel = (aperture == d) & np.isfinite(r0) & (r0 > 0)
+            if sel.any():
+                lo[d] = min(lo.get(d, np.inf), r0[sel].min())
+                hi[d] = max(hi.get(d, -np.inf), r0[sel].max())
+    fov, lam = link.receiver.fov_urad, link.transmitter.wavelength_nm
+    return {d: _field_stop_grid(fov, lam, lo[d], hi[d], d) for d in lo}
+
+
+def _budget_arrays(track: Track, rows: np.ndarray, link: Link, stops=None) -> dict:
+    """Every budget array over the samples ``rows`` of ``track``, all carrying ``link``.
+
+    ``stops``: the field-stop interpolation nodes (:func:`_field_stop_nodes`)
+    when ``rows`` is one chunk of a larger set.
+    """
+    tx, rx = link.transmitter, link.receiver
+    lam = tx.wavelength_nm
+    n = rows.size
+    sta, elev, above, zen, rng, sat_alt, aperture, obscuration, turb_kw = _samples(track, rows, link)
+    w0 = tx.waist_radius_m
     turbulent = link.cn2_model != "none"
     extra = {"uplink_photons_per_pulse": np.full(n, np.nan)}
 
@@ -325,9 +452,8 @@ def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
         w = geometry.beam_radius_m(rng, lam, w0)
         beam_dir = "uplink" if link.direction in ("uplink", "two-way") else "downlink"
         if turbulent:
-            r0 = turbulence.fried_parameter_m(zen, lam, beam_dir, **turb_kw)
-            sig_i = turbulence.scintillation_index(
-                turbulence.rytov_variance(zen, lam, beam_dir, **turb_kw))
+            r0, rytov = _slant_turbulence(zen, lam, beam_dir, **turb_kw)
+            sig_i = turbulence.scintillation_index(rytov)
         else:
             r0, sig_i = np.full(n, np.inf), np.zeros(n)
         w_lt = turbulence.long_term_beam_radius_m(w, w0, r0, beam_dir)
@@ -339,9 +465,9 @@ def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
     if link.direction == "uplink":
         eta_stop = np.ones(n)
     else:
-        r0_rx = (turbulence.fried_parameter_m(zen, lam, "downlink", **turb_kw)
+        r0_rx = (_slant_turbulence(zen, lam, "downlink", **turb_kw)[0]
                  if turbulent and link.direction == "two-way" else r0)
-        eta_stop = _field_stop(rx.fov_urad, lam, r0_rx, aperture)
+        eta_stop = _field_stop(rx.fov_urad, lam, r0_rx, aperture, stops)
 
     atm_kw = dict(aod_550nm=link.aod_550nm, angstrom_exponent=link.angstrom_exponent,
                   precipitable_water_cm=link.precipitable_water_cm,
@@ -349,9 +475,8 @@ def _budget_arrays(track: Track, rows: np.ndarray, link: Link) -> dict:
     if link.direction == "horizontal":
         atm_db = horizontal.horizontal_extinction_loss_db(rng, lam, sta["altitude_m"], **atm_kw)
     else:
-        atm_db = atmosphere.extinction_loss_db(zen, lam, sta["altitude_m"],
-                                               model=link.air_mass_model,
-                                               absorption_model=link.absorption_model, **atm_kw)
+        atm_db = _extinction_db(zen, lam, sta["altitude_m"], model=link.air_mass_model,
+                                absorption_model=link.absorption_model, **atm_kw)
 
     if link.direction == "two-way":
         # The corner cubes are the source of the returned photons: each returns a

@@ -537,6 +537,187 @@ def pass_key(budget, protocol: DecoyBB84 | None = None, *, elevation_deg=None) -
     return _decoy_key(_decoy_samples([budget], protocol, elev), protocol)
 
 
+class _Blocks:
+    """Per-pass gain sums of many passes, in the shape :func:`~orbitqkd.core.keyrate.window._grid_key` reads.
+
+    ``ps`` holds every valid sample of every pass in pass order (a
+    :class:`~orbitqkd.core.keyrate.window._Pass` with all elevations equal, so
+    its order is the given one); ``starts`` are the first sample of each pass.
+    ``cum(mu, idx)`` returns the sums over whole passes ``idx``: (mu, idx),
+    as ``_Pass.cum`` returns them over windows of one pass.
+    """
+
+    def __init__(self, ps: _Pass, starts: np.ndarray):
+        self.ps, self.starts, self._cache = ps, starts, {}
+
+    def cum(self, mu, idx):
+        mu = np.atleast_1d(np.asarray(mu, dtype=float))
+        key = tuple(mu.tolist())
+        if key not in self._cache:
+            q, e = self.ps.sums(mu)
+            self._cache[key] = (np.add.reduceat(q, self.starts, axis=1),
+                                np.add.reduceat(e, self.starts, axis=1))
+        q, e = self._cache[key]
+        return q[:, idx], e[:, idx]
+
+
+def _bound_at(bound: DecoyBound, k: int) -> DecoyBound:
+    """Pass ``k`` of a bound evaluated over many passes (shape (passes, 1, ...))."""
+    return DecoyBound(*(np.ravel(getattr(bound, f))[k] if np.size(getattr(bound, f)) > 1
+                        else float(np.ravel(getattr(bound, f))[0])
+                        for f in bound.__dataclass_fields__))
+
+
+def keys_per_pass(budget, protocol: DecoyBB84 | None = None) -> pd.DataFrame:
+    """Secret key of every pass of a budget at once (decoy BB84).
+
+    Parameters
+    ----------
+    budget : LinkBudget
+        Samples of many passes (``pass_id`` tells each sample's), e.g. from
+        :func:`orbitqkd.chain.pass_budgets`.
+    protocol : DecoyBB84, optional
+        As in :func:`pass_key` (default :class:`DecoyBB84`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pass, indexed by ``pass_id`` in order of first appearance,
+        one column per :class:`PassKey` field: the same numbers as
+        :func:`pass_key` on each pass's budget (to rounding: sums over a pass
+        are taken in another order, ~1e-15 relative).
+
+    Notes
+    -----
+    Without ``optimise`` the key of a pass is a closed-form bound on its
+    summed counts: the gains of every sample of every pass are evaluated in
+    one array per intensity, summed per pass (``np.add.reduceat``) and the
+    bound (:func:`orbitqkd.core.keyrate.finite.decoy_key_length` or the one-decoy
+    bound) is evaluated over the array of passes in one call. With
+    ``optimise`` each pass has its own window search: a loop over passes.
+    """
+    protocol = DecoyBB84() if protocol is None else protocol
+    if not isinstance(protocol, DecoyBB84):
+        raise InputError(f"protocol = {type(protocol).__name__} is not DecoyBB84; use dual_downlink_key for BBM92")
+    fields = [f for f in PassKey.__dataclass_fields__]
+    pid = np.asarray(budget.pass_id)
+    ids, first = np.unique(pid, return_index=True)
+    ids = ids[np.argsort(first, kind="stable")]
+    if protocol.optimise or len(ids) == 0:
+        rows = [asdict(pass_key(b, protocol)) for _, b in budget.passes()] if len(ids) else []
+        return pd.DataFrame(rows, index=pd.Index(ids, name="pass_id"), columns=fields)
+    n_pass = len(ids)
+    rank = np.empty(len(pid), np.int64)
+    order_of = np.argsort(ids, kind="stable")
+    rank[:] = order_of[np.searchsorted(ids[order_of], pid)]
+    ok = _valid(budget)
+    dt = float(check_range("sample_s", budget.sample_s, 0.0, low_inclusive=False))
+    gate = _per_sample(budget, "gate_width_ns", ok)
+    rep = _per_sample(budget, "repetition_rate_hz", ok)
+    valid = np.flatnonzero(ok)
+    sort = np.argsort(rank[valid], kind="stable")
+    sel = valid[sort]  # valid samples, grouped by pass, in time order within a pass
+    gate, rep = gate[sort], rep[sort]
+    counts = np.bincount(rank[sel], minlength=n_pass)
+    has = counts > 0
+    starts = (np.cumsum(counts) - counts)[has]
+    eta = np.asarray(budget.transmittance, float)[sel]
+    noise = np.asarray(budget.noise_rate_cps, float)[sel]
+    nodes = weights = None
+    if protocol.fading != "none":
+        nodes, weights = fading_quadrature(budget, protocol.fading, sel)
+    # elevation as _elevation: the track's, else 90 - zenith; a pass with a
+    # non-finite one gets no cut-off
+    elev = (np.asarray(budget.track.elevation_deg, float)[sel] if budget.track is not None
+            else 90.0 - np.asarray(budget.zenith_angle_deg, float)[sel])
+    bad_elev = np.bincount(rank[sel], weights=(~np.isfinite(elev)).astype(float),
+                           minlength=n_pass) > 0
+
+    y0 = -np.expm1(-noise * gate * 1e-9)  # Y0 = 1 - exp(-noise x gate)
+    fade = weights is not None
+    ps = _Pass(nodes if fade else eta, y0, rep * dt, np.zeros(len(eta)), protocol,
+               weights if fade else None)
+    blocks = _Blocks(ps, starts)
+    last = np.arange(int(has.sum()))
+    p_d = protocol.p_d if protocol.decoys == 2 else 0.0
+    args = ([protocol.mu_s], [protocol.mu_d], [protocol.p_s], [p_d], [protocol.p_x])
+    if len(last):
+        fin, bf = _grid_key(blocks, replace(protocol, finite=True), last, *args)
+        asym, ba = _grid_key(blocks, replace(protocol, finite=False), last, *args)
+    else:
+        fin = asym = np.zeros(0)
+        bf = ba = None
+    if protocol.decoys == 1:
+        mus, probs = (protocol.mu_s, protocol.mu_d), (protocol.p_s, 1.0 - protocol.p_s)
+    else:
+        mus, probs = (protocol.mu_s, protocol.mu_d, protocol.mu_v), (protocol.p_s, protocol.p_d, protocol.p_v)
+    det = sum(pk * blocks.cum(mk, last)[0][0] for mk, pk in zip(mus, probs)) if len(last) else np.zeros(0)
+    sift = protocol.p_x**2 + (1.0 - protocol.p_x) ** 2
+    fin = np.maximum(np.ravel(fin), 0.0)
+    asym = np.maximum(np.ravel(asym), 0.0)
+    secret = fin if protocol.finite else asym
+    b = bf if protocol.finite else ba
+    flat = (lambda bound, name: np.broadcast_to(np.ravel(getattr(bound, name)), last.shape)
+            if bound is not None else np.zeros(0))
+    qber = np.where(det > 0, flat(bf, "qber"), np.nan)
+
+    nan = float("nan")
+    col = {f: np.full(n_pass, nan) for f in fields}
+    col.update(protocol=np.full(n_pass, "decoy-bb84", dtype=object), n_passes=np.ones(n_pass, int),
+               duration_s=counts * dt, detections=np.zeros(n_pass), sifted_bits=np.zeros(n_pass),
+               phase_error=np.full(n_pass, 0.5), single_photon_bits=np.zeros(n_pass),
+               asymptotic_secret_bits=np.zeros(n_pass), finite_secret_bits=np.zeros(n_pass),
+               secret_bits=np.zeros(n_pass), mu_s=np.full(n_pass, protocol.mu_s),
+               mu_d=np.full(n_pass, protocol.mu_d), mu_v=np.full(n_pass, protocol.mu_v),
+               p_s=np.full(n_pass, protocol.p_s), p_d=np.full(n_pass, protocol.p_d),
+               p_x=np.full(n_pass, protocol.p_x),
+               zero_reason=np.full(n_pass, ZERO_BELOW_HORIZON, dtype=object),
+               window_s=np.zeros(n_pass), fading=np.full(n_pass, protocol.fading, dtype=object))
+    col["detections"][has] = det
+    col["sifted_bits"][has] = det * sift
+    col["qber"][has] = qber
+    col["phase_error"][has] = flat(b, "phase_error")
+    col["single_photon_bits"][has] = flat(b, "single_photon_events")
+    col["asymptotic_secret_bits"][has] = asym
+    col["finite_secret_bits"][has] = fin
+    col["secret_bits"][has] = secret
+    if protocol.decoys == 1:
+        col["mu_v"][has] = nan
+        col["p_d"][has] = 1.0 - protocol.p_s
+    col["window_s"][has] = np.add.reduceat(np.full(len(eta), dt), starts) if len(eta) else 0.0
+    col["window_min_transmittance"][has] = (np.minimum.reduceat(eta, starts) if len(eta)
+                                            else np.zeros(0))
+    cut = np.minimum.reduceat(elev, starts) if len(eta) else np.zeros(0)
+    col["min_elevation_deg"][has] = np.where(bad_elev[has], nan, cut)
+    # why a key is zero (_decoy_reason, pass by pass where it is zero)
+    reason = np.full(len(last), "", dtype=object)
+    for k in np.flatnonzero(~(secret > 0)):
+        if not det[k] > 0.5:
+            reason[k] = ZERO_NO_DETECTIONS
+        elif protocol.finite and asym[k] > 0:
+            reason[k] = ZERO_FINITE
+        elif qber[k] > QBER_THRESHOLD:
+            reason[k] = ZERO_QBER
+        else:
+            reason[k] = zero_key_reason(_bound_at(ba, k)) or ZERO_FINITE
+    col["zero_reason"][has] = reason
+    # first and last usable sample of each pass (the window is the whole pass)
+    times = pd.DatetimeIndex(budget.time_utc)[sel].as_unit("ns")
+    t_ns = times.asi8
+    start = np.full(n_pass, np.iinfo(np.int64).min)
+    end = start.copy()
+    if len(eta):
+        start[has] = np.minimum.reduceat(t_ns, starts)
+        end[has] = np.maximum.reduceat(t_ns, starts)
+    tz = times.tz if len(times) else "UTC"
+    start_utc = pd.DatetimeIndex(start.view("M8[ns]"), tz="UTC").tz_convert(tz)
+    end_utc = pd.DatetimeIndex(end.view("M8[ns]"), tz="UTC").tz_convert(tz)
+    col.update(start_utc=start_utc, end_utc=end_utc, window_start_utc=start_utc,
+               window_end_utc=end_utc)
+    return pd.DataFrame({f: col[f].array if isinstance(col[f], pd.DatetimeIndex) else col[f]
+                         for f in fields}, index=pd.Index(ids, name="pass_id"))
+
+
 def dual_downlink_key(budget_a, budget_b, protocol: BBM92 | None = None) -> PassKey:
     """Secret key of one entanglement-based BBM92 dual-downlink pass.
 
