@@ -6,8 +6,6 @@ once), the network optimisers and the readers and writers of :mod:`orbitqkd.io`.
 """
 
 import importlib
-import sys
-import types
 
 # Public names and the module that defines each. They are imported on first
 # use (PEP 562 module __getattr__), so ``import orbitqkd`` does not load
@@ -68,7 +66,7 @@ _WHERE = {
     ".presets": (
         "link_preset", "link_presets",
     ),
-    ".validate": (
+    ".validation": (
         "validate",
     ),
 }
@@ -91,23 +89,6 @@ __all__ = [
     "scenario_candidates", "schedule_for_demand", "schedule_json", "schedule_passes", "schedule_scenario",
     "validate", "walker_delta", "with_cloud_probability", "write_czml", "write_forecast",
 ]
-
-
-class _Package(types.ModuleType):
-    """The package module: a submodule loaded later does not hide a public name.
-
-    ``orbitqkd.validate`` is the function ``validate`` (as when it was imported
-    eagerly), although loading the submodule ``orbitqkd.validate`` sets the
-    package attribute of that name to the module.
-    """
-
-    def __setattr__(self, name, value):
-        if isinstance(value, types.ModuleType) and name in _MODULE_OF:
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str):

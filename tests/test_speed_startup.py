@@ -38,10 +38,10 @@ def test_root_help_loads_no_command_module():
 
 def test_every_public_name_resolves_to_its_object():
     from orbitqkd.chain import candidate_passes
-    from orbitqkd.validate import validate
+    from orbitqkd.validation import validate
 
     assert orbitqkd.candidate_passes is candidate_passes
-    assert orbitqkd.validate is validate  # the function, not the submodule of that name
+    assert orbitqkd.validate is validate  # the function (the module is orbitqkd.validation)
     assert all(hasattr(orbitqkd, name) for name in orbitqkd.__all__)
     assert set(orbitqkd.__all__) <= set(dir(orbitqkd))
 

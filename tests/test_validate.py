@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from orbitqkd.cli import main
-from orbitqkd.validate import VALIDATE_COLUMNS, cases, validate
+from orbitqkd.validation import VALIDATE_COLUMNS, cases, validate
 
 # The cases the chain meets today (factor 1.5 on counts and keys, 1.5 dB on losses).
 # A case leaving this list is a regression; one joining it is progress: update both.

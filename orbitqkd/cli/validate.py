@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import typer
 
-from ..validate import validate
+from ..validation import validate
 from .app import TableFormat, app, emit_table
 from .options import Format, OutputFile
 
