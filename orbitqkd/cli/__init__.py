@@ -15,6 +15,7 @@ import typer
 
 from ..errors import OrbitQKDError
 from . import budget, export, keyrate, network, passes, validate  # noqa: F401  (they register commands)
+from . import design  # noqa: F401  (registers orbitqkd design)
 from .app import app
 
 
