@@ -100,7 +100,7 @@ def isl_transmittance(range_km, wavelength_nm, tx_aperture_m, rx_aperture_m, *,
     caught = geometry.collection_efficiency(w, rx_aperture_m)
     with np.errstate(invalid="ignore", divide="ignore"):
         half_angle_urad = w / (rng * 1e3) * 1e6
-    aim = pointing.pointing_efficiency(half_angle_urad, jitter_urad, bias_urad)
+        aim = pointing.pointing_efficiency(half_angle_urad, jitter_urad, bias_urad)
     out = np.where(rng > 0, clip * caught * aim * float(receiver_efficiency), np.nan)
     return out if np.ndim(out) else float(out)
 
@@ -196,6 +196,8 @@ def isl_contacts(satellites, pairs, start, end, link: InterSatelliteLink | None 
     seconds = utc_seconds_grid(t0, t1, step_s)
     base = TimeBase.for_span(t0, seconds[-1])
     r, _ = propagate_ecef([s.satrec for s in satellites], base, seconds)
+    # each sample stands for the time to the next one (the span's last sample for none)
+    dt = np.diff(seconds, append=seconds[-1])
     rows = []
     for i, j in pairs:
         rng = np.linalg.norm(r[i] - r[j], axis=-1)
@@ -208,14 +210,17 @@ def isl_contacts(satellites, pairs, start, end, link: InterSatelliteLink | None 
             per_chunk = max(int(chunk_s // step_s), 1)
             for c0 in range(a, b, per_chunk):
                 c1 = min(c0 + per_chunk, b)
+                if dt[c0:c1].sum() <= 0:
+                    continue
                 k = c0 + int(np.argmax(rate[c0:c1]))
                 eta = link.transmittance(rng[c0:c1])
                 t = timestamps(t0, seconds[[c0, k, c1 - 1]])
                 rows.append({
                     "satellite_a": satellites[i].name, "satellite_b": satellites[j].name,
                     "start_utc": t[0], "culmination_utc": t[1], "end_utc": t[2],
-                    "duration_s": (c1 - c0) * step_s, "min_range_km": float(rng[c0:c1].min()),
+                    "duration_s": float(dt[c0:c1].sum()),
+                    "min_range_km": float(rng[c0:c1].min()),
                     "mean_loss_db": float(-10 * np.log10(np.mean(eta))),
-                    "key_bits": float(rate[c0:c1].sum() * step_s),
+                    "key_bits": float((rate[c0:c1] * dt[c0:c1]).sum()),
                 })
     return pd.DataFrame(rows, columns=ISL_COLUMNS)
