@@ -21,6 +21,11 @@ from .chain import (
 )
 from .core.budget import BUDGET_COLUMNS, LOSS_COLUMNS, LinkBudget
 from .core.events import PASS_COLUMNS, TRACK_COLUMNS, Track, pass_tracks
+from .core.isl import InterSatelliteLink, isl_contacts
+from .core.propagation import (DesignOrbit, circular_orbit, find_passes_refreshed,
+                               geostationary_orbit, molniya_orbit, sun_synchronous_orbit,
+                               walker_orbits)
+from .design import annual_statistics, pareto_front, sweep_designs
 from .core.keyrate import BBM92, DecoyBB84, PassKey, accumulate_blocks, dual_downlink_key, pass_key
 from .errors import (
     DataFileError,
@@ -58,7 +63,10 @@ from .validate import validate
 __version__ = "0.1.0"
 
 __all__ = [
-    "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "FibreLink",
+    "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "DesignOrbit",
+    "FibreLink", "InterSatelliteLink", "annual_statistics", "circular_orbit",
+    "find_passes_refreshed", "geostationary_orbit", "isl_contacts", "molniya_orbit",
+    "pareto_front", "sun_synchronous_orbit", "sweep_designs", "walker_orbits",
     "GroundStation", "InputError", "LOSS_COLUMNS", "Link", "LinkBudget", "OrbitQKDError",
     "OrbitQKDWarning", "PASS_COLUMNS", "PassKey", "PassTable", "Receiver", "Satellite",
     "SatelliteSpec", "Scenario", "ScheduleConfig", "StaleElementsWarning", "TLEFormatError",

@@ -26,8 +26,10 @@ from .core.isl import InterSatelliteLink, isl_contacts
 from .core.propagation import (REFRESH_DAYS, DesignOrbit, find_passes_refreshed,
                                geostationary_orbit, segment_bounds, segment_satellites,
                                walker_orbits)
+from .data import data_dir
 from .errors import InputError, check_range
 from .io.climate import with_cloud_probability
+from .io.scenario import Scenario
 from .network.annual import pair_key_statistics, station_key_statistics
 from .network.relay import relay_flow
 from .network.schedule import rolling_horizon, schedule_passes
@@ -42,6 +44,23 @@ RESULT_COLUMNS = ["design", "planes", "satellites_per_plane", "n_satellites", "n
                   "altitude_km", "inclination_deg", "ltan_hours", "station_set", "n_stations",
                   "aperture_m", "passes_served", "station_key_bits", "delivered_bits",
                   "demand_met", "pareto"]
+
+
+def bundled_design_scenarios() -> list[str]:
+    """Names of the design scenarios in ``data/scenarios/design/``."""
+    return sorted(p.stem for p in (data_dir() / "scenarios" / "design").glob("*.toml"))
+
+
+def load_design_scenario(name) -> Scenario:
+    """A scenario file, a bundled design scenario (``'design-europe'``) or a bundled scenario.
+
+    Design scenarios live in ``data/scenarios/design/`` beside the network
+    scenarios of :func:`orbitqkd.io.scenario.bundled_scenarios`.
+    """
+    path = data_dir() / "scenarios" / "design" / f"{name}.toml"
+    if str(name) in bundled_design_scenarios() and path.is_file():
+        return Scenario.from_toml(path)
+    return Scenario.from_toml(name)
 
 
 def _as_list(value):

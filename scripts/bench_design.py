@@ -16,7 +16,7 @@ import sys
 import time
 import warnings
 
-import numpy as np
+import pandas as pd
 
 from orbitqkd.core import events
 from orbitqkd.core.propagation import concat_passes, find_passes_refreshed, walker_orbits
@@ -67,16 +67,20 @@ def main(days: float = 365.0) -> None:
     t_r, m_r, fresh = _measure("refreshed", days)
     print(f"one element set (naive)   {t_n:7.2f} s  peak {m_n:7.0f} MB  {len(naive)} passes")
     print(f"refreshed element sets    {t_r:7.2f} s  peak {m_r:7.0f} MB  {len(fresh)} passes")
-    key = ["satellite", "station"]
-    a = naive.sort_values(key + ["rise_utc"]).reset_index(drop=True)
-    b = fresh.sort_values(key + ["rise_utc"]).reset_index(drop=True)
-    if len(a) == len(b) and (a[key].to_numpy() == b[key].to_numpy()).all():
-        d = np.abs((a["rise_utc"] - b["rise_utc"]).dt.total_seconds().to_numpy())
-        print(f"same passes; largest rise-time difference {d.max() * 1e3:.2f} ms "
-              "(no drag: refreshing reproduces SGP4's secular theory)")
-    else:
-        print(f"pass counts differ by {len(b) - len(a)}")
-
+    # match passes by satellite, station and rise time (within 60 s)
+    a = naive.sort_values("rise_utc")[["satellite", "station", "rise_utc", "set_utc"]]
+    b = fresh.sort_values("rise_utc")[["satellite", "station", "rise_utc", "set_utc"]]
+    m = pd.merge_asof(a, b.rename(columns={"set_utc": "set_b"}).assign(rise_b=b["rise_utc"]),
+                      on="rise_utc", by=["satellite", "station"],
+                      tolerance=pd.Timedelta(seconds=60), direction="nearest")
+    hit = m["rise_b"].notna()
+    d_rise = (m.loc[hit, "rise_utc"] - m.loc[hit, "rise_b"]).dt.total_seconds().abs()
+    d_set = (m.loc[hit, "set_utc"] - m.loc[hit, "set_b"]).dt.total_seconds().abs()
+    print(f"matched {int(hit.sum())} of {len(a)} passes: largest rise difference "
+          f"{d_rise.max() * 1e3:.1f} ms, set {d_set.max() * 1e3:.1f} ms; unmatched "
+          f"{len(a) - int(hit.sum())} (one element set) / {len(b) - int(hit.sum())} (refreshed)")
+    if (~hit).any():
+        print(m.loc[~hit, ["satellite", "station", "rise_utc", "set_utc"]].to_string(index=False))
 
 if __name__ == "__main__":
     main(float(sys.argv[1]) if len(sys.argv) > 1 else 365.0)

@@ -251,3 +251,11 @@ def test_design_cli_writes_pareto_table_and_plot(tmp_path):
     assert list(table["n_satellites"]) == [1, 2]
     assert (table["delivered_bits"] >= 0).all() and table["pareto"].any()
     assert (out / "pareto.png").stat().st_size > 0 and (out / "pareto.parquet").exists()
+
+
+def test_bundled_design_scenario_loads_with_its_grid():
+    from orbitqkd.design import bundled_design_scenarios, load_design_scenario
+    assert "design-europe" in bundled_design_scenarios()
+    sc = load_design_scenario("design-europe")
+    grid = design_grid(sc.design, sc.stations)
+    assert len(grid) == 16 and sc.demands and sc.schedule.night_only

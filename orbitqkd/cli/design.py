@@ -9,11 +9,14 @@ from typing import Annotated, Optional
 import matplotlib.pyplot as plt
 import typer
 
-from ..design import sweep_designs
+from ..design import load_design_scenario, sweep_designs
 from ..plot import pareto_figure
 from .app import app, emit_table, write_folder
-from .network import load_scenario
-from .options import Progress, ScenarioArg, ScenarioStart, Scheduler
+from .options import Progress, ScenarioStart, Scheduler
+
+DesignScenarioArg = Annotated[str, typer.Argument(
+    help="Scenario TOML file with a [design] table, or a bundled design scenario "
+         "(data/scenarios/design/: design-europe).")]
 
 
 class DesignObjective(str, Enum):
@@ -24,7 +27,7 @@ class DesignObjective(str, Enum):
 
 @app.command("design")
 def design(
-    scenario: ScenarioArg, start: ScenarioStart = None, progress: Progress = False,
+    scenario: DesignScenarioArg, start: ScenarioStart = None, progress: Progress = False,
     scheduler: Scheduler = None,
     objective: Annotated[DesignObjective, typer.Option(
         help="What the Pareto front maximises against the number of satellites and stations: "
@@ -36,7 +39,9 @@ def design(
              "pareto.png here; created if missing.")] = None,
 ):
     """Evaluate every design of the scenario's [design] table over its representative span."""
-    sc = load_scenario(scenario, start, None)
+    sc = load_design_scenario(scenario)
+    if start is not None:
+        sc = sc.replace(start=start)
     table = sweep_designs(sc, scheduler=scheduler, progress=progress,
                           objective=objective.value)
     front = table[table["pareto"]].reset_index(drop=True)

@@ -79,8 +79,8 @@ def j2_secular_rates_deg_day(semi_major_axis_km, eccentricity, inclination_deg):
     Examples
     --------
     >>> raan, _, _ = j2_secular_rates_deg_day(6378.135 + 800.0, 0.0, 98.6)
-    >>> round(float(raan), 3)   # sun-synchronous: 360 / 365.24 = 0.986 deg/day
-    0.986
+    >>> round(float(raan), 3)   # near sun-synchronous (0.9856 deg/day at i = 98.60 deg)
+    0.985
     """
     a = np.asarray(semi_major_axis_km, dtype=float)
     e = np.asarray(eccentricity, dtype=float)
@@ -105,7 +105,7 @@ def sun_synchronous_inclination_deg(altitude_km, eccentricity=0.0):
     ([1] Sect. 11.4); NaN where no inclination reaches that rate (above
     about 5,970 km for a circular orbit).
 
-    >>> round(float(sun_synchronous_inclination_deg(800.0)), 2)  # Vallado Example 11-5 class: 98.6
+    >>> round(float(sun_synchronous_inclination_deg(800.0)), 2)  # tabulated 98.6 (Vallado Sect. 11.4)
     98.6
     """
     a = EARTH_RADIUS_KM + np.asarray(altitude_km, dtype=float)
@@ -246,7 +246,7 @@ def sun_synchronous_orbit(name: str, altitude_km: float, ltan_hours: float, epoc
 
     >>> o = sun_synchronous_orbit("SSO", 500.0, 22.5, "2025-01-01")
     >>> round(o.inclination_deg, 2)
-    97.4
+    97.41
     """
     check_range(f"{name}: altitude_km", altitude_km, 100.0, 5000.0)
     t = parse_utc(epoch, f"{name}: epoch")
