@@ -309,8 +309,9 @@ class Scenario:
         for d in self.demands:
             for end in (d.a, d.b):
                 if end not in nodes:
+                    label = d.name if d.name.isprintable() else repr(d.name)  # one line
                     raise UnknownNameError(
-                        f"demand {d.name}: node = {end!r} is neither a station nor a fibre "
+                        f"demand {label}: node = {end!r} is neither a station nor a fibre "
                         f"node of the scenario; nodes: {', '.join(sorted(nodes))}")
 
     @property
