@@ -22,6 +22,16 @@ _WHERE = {
     ".core.events": (
         "PASS_COLUMNS", "TRACK_COLUMNS", "Track", "pass_tracks",
     ),
+    ".core.isl": (
+        "InterSatelliteLink", "isl_contacts",
+    ),
+    ".core.propagation": (
+        "DesignOrbit", "circular_orbit", "find_passes_refreshed", "geostationary_orbit",
+        "molniya_orbit", "sun_synchronous_orbit", "walker_orbits",
+    ),
+    ".design": (
+        "annual_statistics", "pareto_front", "sweep_designs",
+    ),
     ".core.keyrate": (
         "BBM92", "DecoyBB84", "PassKey", "accumulate_blocks", "dual_downlink_key", "pass_key",
     ),
@@ -75,7 +85,10 @@ _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names
 __version__ = "0.1.0"
 
 __all__ = [
-    "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "FibreLink",
+    "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "DesignOrbit",
+    "FibreLink", "InterSatelliteLink", "annual_statistics", "circular_orbit",
+    "find_passes_refreshed", "geostationary_orbit", "isl_contacts", "molniya_orbit",
+    "pareto_front", "sun_synchronous_orbit", "sweep_designs", "walker_orbits",
     "GroundStation", "InputError", "LOSS_COLUMNS", "Link", "LinkBudget", "OrbitQKDError",
     "OrbitQKDWarning", "PASS_COLUMNS", "PassKey", "PassTable", "Receiver", "Satellite",
     "SatelliteSpec", "Scenario", "ScheduleConfig", "StaleElementsWarning", "TLEFormatError",

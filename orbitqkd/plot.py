@@ -132,3 +132,37 @@ def forecast_figure(result: dict, title: str = "Secret key forecast"):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def pareto_figure(table: pd.DataFrame, objective: str = "delivered_bits",
+                  title: str | None = None):
+    """Design sweep: ``objective`` against satellites, marker size by stations, front joined.
+
+    ``table`` is :func:`orbitqkd.design.sweep_designs`'s (``n_satellites``,
+    ``n_stations``, ``pareto`` and the objective).
+    """
+    fig, ax = plt.subplots(figsize=(8, 5))
+    stations = sorted(pd.unique(table["n_stations"]))
+    cmap = plt.get_cmap("viridis")
+    scale = 1e6 if objective.endswith("_bits") else 1.0
+    for k, n in enumerate(stations):
+        rows = table[table["n_stations"] == n]
+        ax.scatter(rows["n_satellites"], rows[objective] / scale, s=40,
+                   color=cmap(k / max(len(stations) - 1, 1)), alpha=0.6,
+                   label=f"{n} station{'s' if n != 1 else ''}")
+    front = table[table["pareto"].astype(bool)].sort_values(["n_satellites", "n_stations"])
+    ax.scatter(front["n_satellites"], front[objective] / scale, s=140, facecolors="none",
+               edgecolors="k", linewidths=1.5, label="Pareto front")
+    for row in front.itertuples():
+        ax.annotate(f"#{row.design}", (row.n_satellites, getattr(row, objective) / scale),
+                    textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.set_xlabel("satellites")
+    unit = " [Mbit]" if scale == 1e6 else ""
+    ax.set_ylabel(objective.removesuffix("_bits").replace("_", " ") + unit)
+    ax.set_xticks(sorted(pd.unique(table["n_satellites"])))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or f"Design sweep: {objective.replace('_', ' ')} (front: no design "
+                          "does better with as few satellites and stations)", fontsize=10)
+    fig.tight_layout()
+    return fig

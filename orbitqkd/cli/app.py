@@ -60,6 +60,8 @@ COMMANDS = {
                             "with P10/P50/P90 over clouds."),
     "validate": ("validate", "Run every validation case (flown experiments) and print published "
                              "against model values."),
+    "design": ("design", "Evaluate every design of the scenario's [design] table over its "
+                         "representative span."),
 }
 
 

@@ -61,6 +61,20 @@ File layout (every table but ``[scenario]`` and ``[[satellites]]`` optional)::
     key_store_bits = 1e9        # satellite key store
     objective = "weighted"      # or "maxmin"
 
+    [design]                    # swept by `orbitqkd design` (orbitqkd.design.DESIGN_KEYS)
+    planes = [1, 2]
+    satellites_per_plane = [1, 2]
+    altitude_km = [500.0, 600.0]
+    ltan_hours = 22.5           # sun-synchronous planes; or inclination_deg = [...]
+    aperture_m = [0.5, 1.0]
+    station_sets = { two = ["Graz", "Matera"], three = ["Graz", "Matera", "Tenerife"] }
+    span_days = 3.0
+    relay_geo_longitudes_deg = [60.0]   # geostationary relays, joined by [isl] links
+
+    [isl]                       # orbitqkd.core.isl.InterSatelliteLink fields
+    tx_aperture_m = 0.3
+    rx_aperture_m = 0.3
+
 Errors name the file and the field (``china.toml: [[stations]] 2: aperture_m =
 -1 is outside the range aperture_m > 0``).
 """
@@ -81,13 +95,15 @@ from ..errors import (DataFileError, InputError, OrbitQKDError, UnknownNameError
                      check_range)
 from ..network.relay import OBJECTIVES as RELAY_OBJECTIVES
 from ..network.schedule import METHODS, ScheduleConfig
+from ..core.isl import InterSatelliteLink
 from ..model import Demand, FibreLink, GroundStation, Satellite, parse_horizon_mask, walker_delta
 from ..presets import link_preset
 from .stations import STATION_COLUMNS, bundled_stations, read_stations
 from .tle import BUNDLED_TLE, load_satellites
 from ..timescales import parse_utc
 
-_TOP_KEYS = ("scenario", "satellites", "stations", "schedule", "fibre", "demands", "relay")
+_TOP_KEYS = ("scenario", "satellites", "stations", "schedule", "fibre", "demands", "relay",
+             "design", "isl")
 _SCENARIO_KEYS = ("name", "description", "start", "days", "stations_file", "references")
 _SATELLITE_KEYS = ("link", "tle", "norad_ids", "names", "name", "elements", "walker")
 _ELEMENT_KEYS = ("altitude_km", "semi_major_axis_km", "eccentricity", "inclination_deg",
@@ -239,6 +255,11 @@ class Scenario:
     relay_time_step_s : float
         Slot of the trusted-relay time expansion [s].
     relay_objective : {'weighted', 'maxmin'}
+    design : mapping
+        The ``[design]`` table: parameters swept by ``orbitqkd design``
+        (:data:`orbitqkd.design.DESIGN_KEYS`).
+    isl : InterSatelliteLink or None
+        The ``[isl]`` table: inter-satellite link terminals of relay satellites.
     source : Path or None
         The file read.
     """
@@ -261,6 +282,8 @@ class Scenario:
     ground_store_bits: float = math.inf
     relay_time_step_s: float = 600.0
     relay_objective: str = "weighted"
+    design: Mapping = dataclasses.field(default_factory=dict)
+    isl: InterSatelliteLink | None = None
     source: Path | None = None
     handover_slot_s: float = 0.0
 
@@ -295,8 +318,9 @@ class Scenario:
         for d in self.demands:
             for end in (d.a, d.b):
                 if end not in nodes:
+                    label = d.name if d.name.isprintable() else repr(d.name)  # one line
                     raise UnknownNameError(
-                        f"demand {d.name}: node = {end!r} is neither a station nor a fibre "
+                        f"demand {label}: node = {end!r} is neither a station nor a fibre "
                         f"node of the scenario; nodes: {', '.join(sorted(nodes))}")
 
     @property
@@ -410,6 +434,10 @@ class Scenario:
             demands.append(Demand(str(t["a"]), str(t["b"]), t.get("bits_per_day"),
                                   t.get("weight", 1.0)))
         relay = _check_keys("[relay]", doc.get("relay", {}), _RELAY_KEYS)
+        design = doc.get("design", {})
+        if not isinstance(design, Mapping):
+            raise InputError(f"[design] = {design!r} is not a table")
+        isl = _isl_link(doc.get("isl", {}))
         refs = head.get("references", ())
         return cls(
             name=str(head["name"]), description=str(head.get("description", "")),
@@ -421,14 +449,29 @@ class Scenario:
             key_store_bits=relay.get("key_store_bits", math.inf),
             ground_store_bits=relay.get("ground_store_bits", math.inf),
             relay_time_step_s=relay.get("time_step_s", 600.0),
-            relay_objective=str(relay.get("objective", "weighted")), source=source,
-            handover_slot_s=slot_s)
+            relay_objective=str(relay.get("objective", "weighted")), design=dict(design),
+            isl=isl, source=source, handover_slot_s=slot_s)
 
     def replace(self, **changes) -> "Scenario":
         """A copy with fields changed (checked again)."""
         if "start" in changes:
             changes["start"] = parse_utc(changes["start"], "start")
         return dataclasses.replace(self, **changes)
+
+
+def _isl_link(table) -> InterSatelliteLink | None:
+    """The ``[isl]`` table as an :class:`~orbitqkd.core.isl.InterSatelliteLink` (None if absent)."""
+    if not table:
+        return None
+    fields = tuple(f.name for f in dataclasses.fields(InterSatelliteLink))
+    t = _check_keys("[isl]", table, fields)
+    for key, value in t.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputError(f"[isl]: {key} = {value!r} is not a number")
+    try:
+        return InterSatelliteLink(**{k: float(v) for k, v in t.items()})
+    except OrbitQKDError as exc:
+        raise type(exc)(f"[isl] {exc}") from None
 
 
 def _resolve(value: str, base_dir: Path) -> str:

@@ -99,7 +99,7 @@ class RelayResult:
         ``demand_met`` (fraction), ``path`` (nodes joined by ``' > '``),
         ``trusted_nodes`` and ``satellites_on_path``.
     edges : DataFrame
-        Per link: ``kind`` (``'fibre'`` or ``'satellite'``), ``generated_bits``,
+        Per link: ``kind`` (``'fibre'``, ``'satellite'`` or ``'isl'``), ``generated_bits``,
         ``used_bits``, ``utilisation``.
     daily : DataFrame
         Bits delivered per demand and UTC day (``date``, ``demand``, ``bits``).
@@ -293,9 +293,40 @@ def _horizon(df: pd.DataFrame, start, days):
     return df[inside].reset_index(drop=True), sec[inside], start, days
 
 
-def _nodes(df: pd.DataFrame, fibre_links, demands, key_store_bits):
-    """Satellites, ground nodes (in order of first mention) and satellite key stores [bit]."""
+def _isl_inside(contacts, start: pd.Timestamp, days: float):
+    """ISL contacts with key inside the horizon and their times [s after start]; (None, None) if none."""
+    if contacts is None or len(contacts) == 0:
+        return None, None
+    missing = [c for c in ("satellite_a", "satellite_b", "culmination_utc", "key_bits")
+               if c not in contacts.columns]
+    if missing:
+        raise InputError(f"isl_contacts lack column(s) {', '.join(missing)}")
+    isl = contacts.copy()
+    isl["key"] = isl["key_bits"].astype(float)
+    check_range("isl_contacts key_bits", isl["key"].to_numpy(), 0.0)
+    isl["culmination_utc"] = pd.to_datetime(isl["culmination_utc"], utc=True)
+    for col in ("satellite_a", "satellite_b"):
+        isl[col] = isl[col].astype(str)
+    # one orientation per pair, so a-b and b-a contacts form one link
+    swap = isl["satellite_a"] > isl["satellite_b"]
+    isl.loc[swap, ["satellite_a", "satellite_b"]] = isl.loc[
+        swap, ["satellite_b", "satellite_a"]].to_numpy()
+    sec = (isl["culmination_utc"] - start).dt.total_seconds().to_numpy()
+    inside = (sec >= 0) & (sec < days * DAY_S) & (isl["key"].to_numpy() > 0)
+    if not inside.any():
+        return None, None
+    return isl[inside].reset_index(drop=True), sec[inside]
+
+
+def _nodes(df: pd.DataFrame, fibre_links, demands, key_store_bits, isl=None):
+    """Satellites, ground nodes (in order of first mention) and satellite key stores [bit].
+
+    Satellites met only on inter-satellite links (``isl``) follow those seen on passes.
+    """
     satellites = list(pd.unique(df["satellite"]))
+    if isl is not None and len(isl):
+        satellites += [s for s in pd.unique(isl[["satellite_a", "satellite_b"]].to_numpy().ravel())
+                       if s not in satellites]
     ground = list(dict.fromkeys(
         list(df["station"]) + [x for f in fibre_links for x in (f.a, f.b)]
         + [x for d in demands for x in (d.a, d.b)]))
@@ -348,7 +379,7 @@ def _periods(sec, start: pd.Timestamp, horizon_s: float, time_step_s: float) -> 
     return _Periods(bounds_s, day_of, [period_of_slot[k] for k in slot])
 
 
-def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods):
+def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods, isl=None):
     """Links, key made on each per period [bit], periods each may carry flow, contacts.
 
     A fibre link makes its rate times each period's length and works in every
@@ -370,16 +401,44 @@ def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods):
         gen.append(made)
         first = min(made)
         active.append([t for t in contact[s] if t >= first])
+    if isl is not None and len(isl):
+        _isl_links(isl, links, gen, active, contact)
     return links, gen, active, contact
 
 
+def _isl_links(isl: pd.DataFrame, links, gen, active, contact) -> None:
+    """Inter-satellite links: one per satellite pair, key made in its contacts' periods.
+
+    Both satellites are trusted nodes and reach each other over the link
+    itself, so a contact period counts as a contact of both (they may hold and
+    forward key then); the link carries flow in its contacts from its first
+    key on. ``isl`` holds the contacts with their ``period`` (appended in place).
+    """
+    for (a, b), rows in isl.groupby(["satellite_a", "satellite_b"], sort=False):
+        made = rows.groupby("period")["key"].sum().to_dict()
+        links.append((a, b, "isl"))
+        gen.append(made)
+        periods = sorted(made)
+        active.append([t for t in periods if t >= min(made)])
+        for s in (a, b):
+            contact[s] = sorted(set(contact.get(s, [])) | set(periods))
+
+
 def _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
-             ground_store_bits) -> _Network:
-    """Time-expanded network of the passes inside the horizon, the fibre and the demands."""
-    satellites, ground, stores = _nodes(df, fibre_links, demands, key_store_bits)
-    periods = _periods(sec, start, days * DAY_S, time_step_s)
-    links, gen, active, contact = _links(df.assign(period=periods.pass_period), fibre_links,
-                                         satellites, periods)
+             ground_store_bits, isl=None, isl_sec=None) -> _Network:
+    """Time-expanded network of the passes inside the horizon, the fibre and the demands.
+
+    ``isl`` (inter-satellite contacts) and ``isl_sec`` (their times [s after
+    start]) add ISL links; without them the network is the passes' and fibre's.
+    """
+    satellites, ground, stores = _nodes(df, fibre_links, demands, key_store_bits, isl)
+    has_isl = isl is not None and len(isl) > 0
+    all_sec = np.concatenate([sec, isl_sec]) if has_isl else sec
+    periods = _periods(all_sec, start, days * DAY_S, time_step_s)
+    pass_period = periods.pass_period[:len(sec)]
+    isl_periods = isl.assign(period=periods.pass_period[len(sec):]) if has_isl else None
+    links, gen, active, contact = _links(df.assign(period=pass_period), fibre_links,
+                                         satellites, periods, isl_periods)
     scale = max([max(g.values(), default=0.0) for g in gen] + [1.0])
     return _Network(tuple(demands), days, periods, satellites, ground, stores, ground_store_bits,
                     links, gen, active, contact, scale)
@@ -503,7 +562,8 @@ def _add_satellite_stores(lp: _LP, net: _Network, pool_at, held):
     for s in net.satellites:
         if math.isinf(net.stores[s]):
             continue
-        own = [e for e, (_, v, kind) in enumerate(net.links) if kind == "satellite" and v == s]
+        own = [e for e, (u, v, kind) in enumerate(net.links)
+               if (kind == "satellite" and v == s) or (kind == "isl" and s in (u, v))]
         for t in net.contact[s]:
             cols = [pool_at[e, t] for e in own if (e, t) in pool_at] + held.get((s, t), [])
             lp.le(cols, [1.0] * len(cols), net.stores[s] / net.scale)
@@ -635,7 +695,8 @@ def _daily_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
 def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[Demand] = (),
                key_store_bits: float | Mapping[str, float] = math.inf, start=None,
                days: float | None = None, time_step_s: float = 600.0,
-               objective: str = "weighted", ground_store_bits: float = math.inf) -> RelayResult:
+               objective: str = "weighted", ground_store_bits: float = math.inf,
+               isl_contacts: pd.DataFrame | None = None) -> RelayResult:
     """Route key between user pairs through trusted satellites and fibre.
 
     Parameters
@@ -656,6 +717,13 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     objective : {'weighted', 'maxmin'}
     ground_store_bits : float
         Key store of each ground node [bit] (default unbounded).
+    isl_contacts : DataFrame, optional
+        Inter-satellite link contacts (``satellite_a``, ``satellite_b``,
+        ``culmination_utc`` and ``key_bits``; e.g.
+        :func:`orbitqkd.core.isl.isl_contacts`): each pair of satellites gets a
+        link of kind ``'isl'`` between two trusted nodes, so key can move
+        between satellites (and through relay satellites never seen by a
+        station) without a ground path.
 
     Returns
     -------
@@ -678,8 +746,9 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     t0 = time.perf_counter()
     _check_arguments(objective, time_step_s, ground_store_bits, demands)
     df, sec, start, days = _horizon(_served_passes(passes), start, days)
+    isl, isl_sec = _isl_inside(isl_contacts, start, days)
     net = _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
-                   ground_store_bits)
+                   ground_store_bits, isl, isl_sec)
     lp = _LP()
     flows = _add_flows(lp, net)
     pool_at = _add_pools(lp, net, flows)
