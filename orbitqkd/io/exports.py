@@ -43,10 +43,9 @@ _TIME_COLUMNS = ("rise_utc", "culmination_utc", "set_utc")
 
 
 def _iso(ts: pd.Timestamp) -> str:
-    """ISO 8601 UTC with a trailing Z, to the microsecond when needed (CZML wants Z)."""
+    """ISO 8601 UTC with milliseconds and a trailing Z (every output's time format; CZML wants Z)."""
     ts = pd.Timestamp(ts).tz_convert("UTC").tz_localize(None)
-    text = ts.isoformat(timespec="microseconds" if ts.microsecond else "seconds")
-    return text + "Z"
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def normalise_passes(passes_df: pd.DataFrame, source: str = "passes") -> pd.DataFrame:
