@@ -43,9 +43,15 @@ _TIME_COLUMNS = ("rise_utc", "culmination_utc", "set_utc")
 
 
 def _iso(ts: pd.Timestamp) -> str:
-    """ISO 8601 UTC with milliseconds and a trailing Z (every output's time format; CZML wants Z)."""
+    """ISO 8601 UTC with a trailing Z (CZML wants Z): milliseconds, or microseconds if needed.
+
+    The command line rounds its times to the millisecond first
+    (:func:`orbitqkd.io.tables.round_times_ms`), so every file it writes says
+    ``2016-12-19T16:48:44.123Z``.
+    """
     ts = pd.Timestamp(ts).tz_convert("UTC").tz_localize(None)
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    text = ts.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return (text[:-3] if ts.microsecond % 1000 == 0 else text) + "Z"
 
 
 def normalise_passes(passes_df: pd.DataFrame, source: str = "passes") -> pd.DataFrame:

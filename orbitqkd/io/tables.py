@@ -187,7 +187,7 @@ def iso_ms(values) -> pd.Series:
     >>> iso_ms(pd.Series(pd.to_datetime(["2016-12-19T16:48:44.1234567Z"]))).tolist()
     ['2016-12-19T16:48:44.123Z']
     """
-    t = pd.to_datetime(pd.Series(values), utc=True)
+    t = pd.to_datetime(pd.Series(values), utc=True).dt.round("ms")
     text = t.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str[:-3] + "Z"
     return text.where(t.notna(), "")
 
@@ -195,6 +195,15 @@ def iso_ms(values) -> pd.Series:
 def iso_ms_one(value) -> str:
     """One UTC time as ISO 8601 with milliseconds."""
     return iso_ms([value]).iloc[0]
+
+
+def round_times_ms(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with its datetime columns rounded to the millisecond."""
+    out = df.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(out[col]):
+            out[col] = out[col].dt.round("ms")
+    return out
 
 
 def present(df: pd.DataFrame) -> pd.DataFrame:
