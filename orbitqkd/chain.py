@@ -418,6 +418,7 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,
         demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
         relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
-        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits)
+        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits,
+        start=scenario.start, days=scenario.days, progress=progress)
     result.update(candidates=candidates, scenario=scenario)
     return result

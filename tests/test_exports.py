@@ -187,4 +187,4 @@ def test_cli_export(tmp_path, capsys):
                  "--json", str(tmp_path / "t.json")]) == 0
     capsys.readouterr()
     assert main(["export", "--start", START]) == 2
-    assert capsys.readouterr().err == "error: export needs at least one of --czml, --contact-plan, --json\n"
+    assert capsys.readouterr().err == "error: export needs -o FOLDER or at least one of --czml, --contact-plan, --json\n"

@@ -206,21 +206,40 @@ def round_times_ms(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def present(df: pd.DataFrame) -> pd.DataFrame:
-    """The table as every output gives it: times ISO 8601 UTC with ms, bits whole.
+def _is_bits(name, series) -> bool:
+    return ((str(name) == "bits" or str(name).endswith("_bits"))
+            and pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series))
 
-    Datetime columns become strings (:func:`iso_ms`); numeric columns whose
-    name ends in ``_bits`` (or is ``bits``) are rounded down to whole bits
-    (a fraction of a secret bit is not a bit).
+
+def whole_bits(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every bits column (``bits``, ``*_bits``) rounded down to whole bits.
+
+    A fraction of a bit is not a bit: counts, expectations and quantiles of
+    key are all said in whole bits (NaN stays NaN).
+
+    >>> whole_bits(pd.DataFrame({"secret_bits": [1234.9], "qber": [0.5]})).values.tolist()
+    [[1234.0, 0.5]]
     """
     out = df.copy()
+    for col in out.columns:
+        if _is_bits(col, out[col]):
+            out[col] = np.floor(out[col].to_numpy(float) + 1e-9)
+    return out
+
+
+def present(df: pd.DataFrame) -> pd.DataFrame:
+    """The table as every text output gives it: times ISO 8601 UTC with ms, bits whole.
+
+    Datetime columns become strings (:func:`iso_ms`); bits columns become
+    whole numbers (:func:`whole_bits`, integers where none is NaN).
+    """
+    out = whole_bits(df)
     for col in out.columns:
         series = out[col]
         if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(series):
             out[col] = iso_ms(series).to_numpy()
-        elif (str(col) == "bits" or str(col).endswith("_bits")) and \
-                pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            values = np.floor(series.to_numpy(float) + 1e-9)
+        elif _is_bits(col, series):
+            values = series.to_numpy(float)
             out[col] = (values.astype(np.int64) if np.isfinite(values).all()
                         else pd.array(values, dtype="Float64").astype("Int64"))
     return out
@@ -324,7 +343,7 @@ def html_report(title: str, blocks) -> str:
         if heading:
             parts.append(f"<h2>{html.escape(heading)}</h2>")
         if isinstance(content, pd.DataFrame):
-            parts.append(content.to_html(index=False, float_format=lambda x: f"{x:,.4g}",
+            parts.append(present(content).to_html(index=False, float_format=lambda x: f"{x:,.4g}",
                                          na_rep="", border=0))
         elif hasattr(content, "savefig"):
             parts.append(f"<img alt='{html.escape(heading or 'figure')}' "
