@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    if status == 130:  # typer turns Ctrl-C into exit status 130
+        typer.echo("interrupted", err=True)
     return status if isinstance(status, int) else 0
 
 

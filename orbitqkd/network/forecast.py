@@ -176,13 +176,17 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         table = table.merge(extra.reset_index(), on=["date", "station"], how="left")
     pairs = pd.DataFrame()
     if len(demands) and relay_samples:
-        first = (pd.Timestamp(start).tz_convert("UTC").normalize() if start is not None
+        t_start = None if start is None else pd.Timestamp(start)
+        if t_start is not None:
+            t_start = (t_start.tz_localize("UTC") if t_start.tzinfo is None
+                       else t_start.tz_convert("UTC"))
+        first = (t_start.normalize() if t_start is not None
                  else culm.min().normalize() if len(served) else None)
         if first is None:
             raise InputError("forecast of user pairs with no served pass needs the span: "
                              "give start and days")
-        if days is not None:
-            end = pd.Timestamp(start).tz_convert("UTC") + pd.Timedelta(days=float(days))
+        if days is not None and t_start is not None:
+            end = t_start + pd.Timedelta(days=float(days))
             n_days = max(1, int(np.ceil((end - first) / pd.Timedelta(days=1)) - 1e-9))
         else:
             n_days = max(1, int(np.ceil((culm.max() - first) / pd.Timedelta(days=1)) + 1e-9))
