@@ -372,6 +372,7 @@ def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = No
         candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                          climate_source=climate_source, executor=executor)
     table = candidates.table if isinstance(candidates, PassTable) else candidates
+    _check_some_passes(scenario, table)
     config = scenario.schedule
     if objective is not None:
         config = dataclasses.replace(config, objective=objective)
@@ -380,6 +381,14 @@ def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = No
         return rolling_horizon(table, config, horizon_days=scenario.horizon_days,
                                step_days=scenario.step_days, method=method)
     return schedule_passes(table, config, method=method)
+
+
+def _check_some_passes(scenario, table) -> None:
+    """Raise when a scenario's span holds no candidate pass (nothing to schedule)."""
+    if len(table) == 0:
+        raise InputError(f"scenario {scenario.name!r}: no pass of its satellites over its "
+                         f"stations from {scenario.start.isoformat()} for {scenario.days:g} "
+                         "days; widen the span (--days)")
 
 
 def relay_scenario(scenario, schedule, *, objective=None) -> RelayResult:
@@ -413,6 +422,7 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
         scenario = scenario.replace(**changes)
     candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                      climate_source=climate_source, executor=executor)
+    _check_some_passes(scenario, candidates.table)
     result = forecast_key(
         candidates.table, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,

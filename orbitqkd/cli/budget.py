@@ -61,6 +61,9 @@ def budget(
 ):
     """Loss, transmittance and count rates along one pass (or a horizontal path), every SAMPLE_S seconds."""
     check_outputs(files=[("output", output), ("plot", plot)])
+    if plot is not None and plot.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise InputError(f"plot = '{plot}' has format {plot.suffix.lstrip('.')!r}; allowed "
+                         "formats are png, pdf, svg")
     name = link.value
     lk = link_preset(name)
     if lk.direction == "horizontal":

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+import numpy as np
 import pandas as pd
 
 from ..chain import dual_downlink_passes
@@ -65,13 +66,23 @@ def _read_budgets(df: pd.DataFrame, *, repetition_rate_hz, gate_width_ns, sample
         if given[name] is not None:
             values[name] = float(given[name])
         elif name in df.columns and len(df):
-            values[name] = float(pd.to_numeric(df[name]).iloc[0])
+            values[name] = float(pd.to_numeric(df[name], errors="coerce").iloc[0])
         elif name == "sample_s" and "time_utc" in df.columns and len(df) > 1:
-            step = pd.to_datetime(df["time_utc"], utc=True).diff().dt.total_seconds().median()
+            times = pd.to_datetime(df["time_utc"], utc=True, errors="coerce", format="ISO8601")
+            if times.isna().any():
+                i = int(np.flatnonzero(times.isna().to_numpy())[0])
+                raise InputError(f"budget table row {i}: time_utc = {df['time_utc'].iloc[i]!r} "
+                                 "is not a UTC time (ISO 8601)")
+            step = times.diff().dt.total_seconds().median()
             values[name] = float(step) if step > 0 else default
         else:
             values[name] = default
-    budget = LinkBudget.from_frame(df, **values)
+    try:
+        budget = LinkBudget.from_frame(df, **values)
+    except InputError:
+        raise
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:  # the file's own values
+        raise InputError(f"budget table: {' '.join(str(exc).split())[:160]}") from None
     return [b for _, b in budget.passes()] if len(budget) else [budget]
 
 

@@ -290,7 +290,7 @@ def schedule_json(passes_df: pd.DataFrame) -> list[dict]:
     >>> p = pd.DataFrame({"satellite": ["MICIUS"], "norad_id": [41731], "station": ["Graz"],
     ...     "rise_utc": ["2016-12-19T10:07:22Z"], "set_utc": ["2016-12-19T10:13:14Z"]})
     >>> schedule_json(p)[0]["rise_utc"]
-    '2016-12-19T10:07:22Z'
+    '2016-12-19T10:07:22.000Z'
     """
     df = normalise_passes(passes_df)
     out = []
