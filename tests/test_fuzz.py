@@ -143,7 +143,10 @@ def _check_tables(folder: Path, stdout: str, inputs: set):
         if path.name.startswith("."):
             raise AssertionError(f"temporary file left: {path}")
         if path.is_file() and path.suffix == ".csv" and path.name not in inputs:
-            frames.append(pd.read_csv(path))
+            try:
+                frames.append(pd.read_csv(path))
+            except pd.errors.ParserError:  # --format json into a file named .csv
+                frames.append(pd.DataFrame(json.loads(path.read_text())))
     for df in frames:
         for col in df.columns:
             values = pd.to_numeric(df[col], errors="coerce")
