@@ -428,6 +428,7 @@ def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = No
         candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                          climate_source=climate_source, executor=executor)
     table = candidates.table if isinstance(candidates, PassTable) else candidates
+    _check_some_passes(scenario, table)
     config = scenario.schedule
     if objective is not None:
         config = dataclasses.replace(config, objective=objective)
@@ -511,6 +512,14 @@ def _true_key(result: ScheduleResult, table: pd.DataFrame) -> pd.DataFrame:
     return served.assign(key_bits=true, expected_key_bits=true * served["cloud_free_probability"])
 
 
+def _check_some_passes(scenario, table) -> None:
+    """Raise when a scenario's span holds no candidate pass (nothing to schedule)."""
+    if len(table) == 0:
+        raise InputError(f"scenario {scenario.name!r}: no pass of its satellites over its "
+                         f"stations from {scenario.start.isoformat()} for {scenario.days:g} "
+                         "days; widen the span (--days)")
+
+
 def relay_scenario(scenario, schedule, *, objective=None) -> RelayResult:
     """Forward key between a scenario's user pairs over its served passes and fibre.
 
@@ -542,11 +551,13 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
         scenario = scenario.replace(**changes)
     candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                      climate_source=climate_source, executor=executor)
+    _check_some_passes(scenario, candidates.table)
     result = forecast_key(
         candidates.table, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,
         demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
         relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
-        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits)
+        relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits,
+        start=scenario.start, days=scenario.days, progress=progress)
     result.update(candidates=candidates, scenario=scenario)
     return result

@@ -19,7 +19,7 @@ def micius_dec19(tmp_path_factory):
     """The night pass of 19 December 2016 over Xinglong, 1 s samples, as Parquet."""
     path = tmp_path_factory.mktemp("budget") / "pass.parquet"
     png = path.with_suffix(".png")
-    assert main(["budget", "--link", "micius-xinglong", "--start", "2016-12-19",
+    assert main(["budget", "--link", "micius-xinglong", "--start", "2016-12-19", "--night-only",
                  "-o", str(path), "--plot", str(png)]) == 0
     return pd.read_parquet(path), png
 
@@ -44,7 +44,7 @@ def test_real_pass_against_liao_2017(micius_dec19):
 
 
 def test_screen_summary_and_errors(capsys):
-    code, out, err = run(capsys, "budget", "--start", "2016-12-19", "--step-s", "30")
+    code, out, err = run(capsys, "budget", "--start", "2016-12-19", "--sample-s", "30")
     assert code == 0 and "total_loss_db" in out and "over Xinglong" in err
     code, out, err = run(capsys, "budget", "--link", "tiangong")
     assert code != 0 and "tiangong" in err
@@ -56,7 +56,7 @@ def test_screen_summary_and_errors(capsys):
 
 def test_glonass_csv_to_stdout(capsys):
     code, out, err = run(capsys, "budget", "--link", "mlro-glonass", "--any-time",
-                         "--step-s", "120", "--format", "csv")
+                         "--sample-s", "120", "--format", "csv")
     assert code == 0 and "over Matera" in err
     header = out.splitlines()[0].split(",")
     assert header[0] == "time_utc" and "noise_rate_cps" in header and "above_horizon" in header

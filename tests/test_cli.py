@@ -73,8 +73,9 @@ def test_failed_write_keeps_previous_file(tmp_path, capsys, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OSError):
-        main(["passes", "--start", "2016-12-19", "-s", "Graz", "-o", str(path)])
+    # an unforeseen OSError is one line and exit 2, never a traceback (issue 13)
+    code, _, err = run(capsys, "passes", "--start", "2016-12-19", "-s", "Graz", "-o", str(path))
+    assert code == 2 and err == "error: disk full\n"
     assert path.read_text() == "previous\n"
     assert [p.name for p in tmp_path.iterdir()] == ["p.csv"]
 
@@ -86,7 +87,10 @@ def test_stations_command(capsys):
 
 @pytest.mark.filterwarnings("default::orbitqkd.errors.StaleElementsWarning")
 def test_stale_warning_is_one_line(capsys):
+    # issue 13: beyond 30 days from the epoch a span is refused unless --allow-stale
     code, _, err = run(capsys, "passes", "--start", "2017-03-01", "-s", "Graz")
+    assert code == 2 and "element epoch" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "passes", "--start", "2017-03-01", "-s", "Graz", "--allow-stale")
     assert code == 0 and err.startswith("warning: propagating MICIUS")
 
 

@@ -28,7 +28,7 @@ def test_schedule_writes_tables_gantt_and_json(tmp_path, capsys):
     assert "passes served" in err and "gap" in err
     assert {p.name for p in out.iterdir()} == {"schedule.csv", "schedule.parquet",
                                                "stations.csv", "schedule.json",
-                                               "summary.json", "gantt.png"}
+                                               "summary.json", "gantt.png", "run.json"}
     table = pd.read_parquet(out / "schedule.parquet")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["passes_served"] == int(table["served"].sum()) > 0

@@ -192,7 +192,7 @@ def test_cli_export(tmp_path, capsys):
                  "--json", str(tmp_path / "t.json")]) == 0
     capsys.readouterr()
     assert main(["export", "--start", START]) == 2
-    assert capsys.readouterr().err == "error: export needs at least one of --czml, --contact-plan, --json\n"
+    assert capsys.readouterr().err == "error: export needs -o FOLDER or at least one of --czml, --contact-plan, --json\n"
 
 
 def test_oem_of_the_passes(pass_table):

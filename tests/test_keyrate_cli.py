@@ -51,7 +51,7 @@ def test_keyrate_bbm92(tmp_path, capsys):
 
 def test_keyrate_errors_are_one_line(tmp_path, capsys):
     src = _write(micius_budget(), tmp_path / "b.csv")
-    assert main(["keyrate", src, "--mu-d", "0.9"]) == 2
+    assert main(["keyrate", src, "--mu-decoy", "0.9"]) == 2
     assert capsys.readouterr().err.strip() == "error: mu_d = 0.9 is outside the range mu_d < mu_s = 0.8"
     assert main(["keyrate", src, "--eps-sec", "2"]) == 2
     assert "eps_sec = 2 is outside the range 0 < eps_sec < 1" in capsys.readouterr().err

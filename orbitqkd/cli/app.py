@@ -1,4 +1,10 @@
-"""The typer application and the one way every command prints or writes a table.
+"""The typer application and the one way every command prints or writes its outputs.
+
+Conventions (README "Conventions"): a table goes to stdout in ``--format``
+(table, csv, json) or to ``-o/--output FILE``; a command that writes several
+files takes ``-o/--output FOLDER`` and writes it whole (:func:`write_folder`),
+with a manifest ``run.json``. Times are ISO 8601 UTC with milliseconds and bits
+are whole in every output (:func:`orbitqkd.io.tables.present`).
 
 Commands are loaded lazily: ``orbitqkd --help`` lists them from
 :data:`COMMANDS` without importing their modules (and pandas, scipy,
@@ -8,6 +14,7 @@ its own help is asked for.
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib
 import importlib.util
 import sys
@@ -20,6 +27,7 @@ import typer
 import typer.core
 import typer.main
 
+from .. import __version__
 from ..errors import OrbitQKDError
 
 
@@ -46,7 +54,7 @@ COMMANDS = {
     "passes-dask": ("passes", "Predict every pass, like 'passes', sharded by satellites and days "
                               "over Dask workers."),
     "budget": ("budget", "Loss, transmittance and count rates along one pass (or a horizontal "
-                         "path), every STEP_S seconds."),
+                         "path), every SAMPLE_S seconds."),
     "export": ("export", "Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule."),
     "keyrate": ("keyrate", "Compute the secret key of each pass: detections, sifted bits, QBER, "
                            "secret bits and why a pass gives zero."),
@@ -101,6 +109,9 @@ app = typer.Typer(
     cls=LazyGroup,
 )
 
+#: The command line of this run (set by :func:`orbitqkd.cli.main`), for run.json
+RUN_ARGV: list = []
+
 
 class TableFormat(str, Enum):
     table = "table"
@@ -109,21 +120,35 @@ class TableFormat(str, Enum):
     parquet = "parquet"
 
 
+def show_progress(progress: Optional[bool]) -> bool:
+    """Progress bars: as asked, else on when stderr is a terminal."""
+    if progress is not None:
+        return bool(progress)
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def check_outputs(files=(), folders=()) -> None:
+    """Check every output path before any work starts (one line naming the bad one)."""
+    for field, path in files:
+        if path is not None:
+            _tables.check_output_file(path, field)
+    for field, path in folders:
+        if path is not None:
+            _tables.check_output_folder(path, field)
+
+
 def emit_table(df: pd.DataFrame, output: Optional[Path], fmt: Optional[TableFormat] = None) -> None:
     """Print ``df`` as a table, or write it to ``output`` (format from ``fmt`` or the suffix)."""
     if output is None:
+        shown = _tables.present(df)
         if fmt in (None, TableFormat.table):
-            shown = df.copy()
-            for col in shown.columns:
-                if isinstance(shown[col].dtype, pd.DatetimeTZDtype):
-                    shown[col] = shown[col].dt.strftime("%Y-%m-%d %H:%M:%S")
             with pd.option_context("display.max_rows", 500, "display.width", 250,
                                    "display.max_columns", 40, "display.precision", 3):
                 typer.echo(shown.to_string(index=False) if len(shown) else "(no rows)")
         elif fmt == TableFormat.csv:
-            typer.echo(df.to_csv(index=False), nl=False)
+            typer.echo(shown.to_csv(index=False), nl=False)
         elif fmt == TableFormat.json:
-            typer.echo(df.to_json(orient="records", date_format="iso", indent=2))
+            typer.echo(shown.to_json(orient="records", indent=2))
         else:
             raise OrbitQKDError("format = 'parquet' needs --output FILE.parquet")
         return
@@ -131,10 +156,45 @@ def emit_table(df: pd.DataFrame, output: Optional[Path], fmt: Optional[TableForm
     typer.echo(f"wrote {len(df)} rows to {written}", err=True)
 
 
-def write_folder(out: Path, tables: dict, documents: dict, figures: dict) -> None:
-    """Write tables, JSON documents and figures (by file name) atomically into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = [_tables.write_table(df, out / name) for name, df in tables.items()]
-    written += [_tables.write_json(doc, out / name) for name, doc in documents.items()]
-    written += [_tables.save_figure(fig, out / name) for name, fig in figures.items()]
-    typer.echo(f"wrote {', '.join(p.name for p in written)} to {out}/", err=True)
+def run_inputs(extra=()) -> list:
+    """Every input file of this run (files named on the command line, and ``extra``) with its hash."""
+    paths = []
+    for token in list(RUN_ARGV) + [str(p) for p in extra]:
+        text = token.split("=", 1)[1] if token.startswith("--") and "=" in token else token
+        try:
+            p = Path(text)
+            if p.is_file():
+                paths.append(p.resolve())
+        except (OSError, ValueError):
+            continue
+    return [{"path": str(p), "sha256": _tables.file_sha256(p), "bytes": p.stat().st_size}
+            for p in dict.fromkeys(paths)]
+
+
+def manifest(files: list, inputs: list) -> dict:
+    """The document ``run.json``: command, version, inputs with hashes, files written."""
+    return {"command": ["orbitqkd", *map(str, RUN_ARGV)], "version": __version__,
+            "finished_utc": _dt.datetime.now(_dt.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "inputs": inputs, "files": files}
+
+
+def write_folder(out: Path, tables: dict, documents: dict, figures: dict, *, writers=(),
+                 inputs=()) -> None:
+    """Write a folder of outputs whole: tables, JSON documents, figures, then ``run.json``.
+
+    Everything goes into a temporary sibling folder that replaces ``out`` only
+    when every file is written (:func:`orbitqkd.io.tables.atomic_folder`): an
+    error or Ctrl-C leaves an earlier run's ``out`` as it was. ``writers`` are
+    callables ``f(folder) -> list of paths`` for files with their own writer.
+    """
+    with _tables.atomic_folder(out) as tmp:
+        written = [_tables.write_table(df, tmp / name) for name, df in tables.items()]
+        written += [_tables.write_json(doc, tmp / name) for name, doc in documents.items()]
+        written += [_tables.save_figure(fig, tmp / name) for name, fig in figures.items()]
+        for writer in writers:
+            written += list(writer(tmp))
+        files = [{"name": p.name, "sha256": _tables.file_sha256(p), "bytes": p.stat().st_size}
+                 for p in written]
+        _tables.write_json(manifest(files, run_inputs(inputs)), tmp / "run.json")
+    typer.echo(f"wrote {', '.join(p.name for p in written)} and run.json to {out}/", err=True)

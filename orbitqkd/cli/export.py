@@ -11,11 +11,12 @@ from ..core.events import find_passes
 from ..errors import InputError
 from ..io.exports import contact_plan, passes_to_czml, read_passes, schedule_json, write_czml
 from ..io.stations import get_stations
-from ..io.tables import write_json, write_table
+from ..io.tables import round_times_ms, write_json, write_table
 from ..io.tle import load_satellites
 from ..model import PassTable
-from .app import app
-from .options import Days, MinElevationDeg, NoradId, Satellites, Start, Station, StationsFile
+from .app import app, check_outputs, write_folder
+from .options import (AllowStale, Days, MinElevationDeg, NoradId, OutputFolder, Satellites, Start,
+                      Station, StationsFile)
 from .passes import resolve_inputs, station_catalogue
 
 
@@ -52,18 +53,41 @@ def export(
         help="Write a DTN contact plan table to this CSV, JSON or Parquet file.")] = None,
     json_out: Annotated[Optional[Path], typer.Option(
         "--json", help="Write the passes as a JSON schedule (ISO 8601 times) to this file.")] = None,
-    step_s: Annotated[float, typer.Option(
-        min=0.1, max=3600, help="Spacing of the CZML position samples in seconds.")] = 30.0,
+    czml_sample_s: Annotated[float, typer.Option(
+        "--czml-sample-s", min=0.1, max=3600,
+        help="Spacing of the CZML position samples in seconds.")] = 30.0,
+    allow_stale: AllowStale = False,
+    output: OutputFolder = None,
 ):
-    """Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule."""
-    if czml is None and contact_plan_out is None and json_out is None:
-        raise InputError("export needs at least one of --czml, --contact-plan, --json")
+    """Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule.
+
+    Each of --czml, --contact-plan and --json is one FILE; -o FOLDER writes all three
+    (passes.czml, contacts.csv, schedule.json) and run.json into one folder, whole.
+    """
+    if czml is None and contact_plan_out is None and json_out is None and output is None:
+        raise InputError("export needs -o FOLDER or at least one of --czml, --contact-plan, "
+                         "--json")
+    check_outputs(files=[("czml", czml), ("contact_plan", contact_plan_out), ("json", json_out)],
+                  folders=[("output", output)])
     if passes is not None:
         table = _passes_from_file(passes, satellites, stations_file)
     else:
-        sats, stas, start = resolve_inputs(satellites, station, stations_file, start, norad_id)
+        sats, stas, start = resolve_inputs(satellites, station, stations_file, start, norad_id,
+                                           days=days, allow_stale=allow_stale)
         table = find_passes(sats, stas, start, days=days, min_elevation_deg=min_elevation_deg)
+    table = table.with_table(round_times_ms(table.table))
     df = table.table
+    step_s = czml_sample_s
+    if output is not None:
+        if len(df) == 0:
+            raise InputError("no passes to export to CZML")
+
+        def _all(folder):
+            return [write_czml(passes_to_czml(table, step_s=step_s), folder / "passes.czml"),
+                    write_table(contact_plan(df), folder / "contacts.csv"),
+                    write_json(schedule_json(df), folder / "schedule.json")]
+
+        write_folder(output, {}, {}, {}, writers=[_all])
     if czml is not None:
         if len(df) == 0:
             raise InputError("no passes to export to CZML")

@@ -8,16 +8,20 @@ from typing import Annotated, Optional
 
 import typer
 
+import numpy as np
 import pandas as pd
 
 from ..chain import dual_downlink_passes
 from ..core.budget import LinkBudget
 from ..core.keyrate import BBM92, FADING, DecoyBB84, accumulate_blocks, block_key, pass_table
 from ..errors import InputError
-from ..io.tables import read_table
+from ..io.tables import read_table, round_times_ms
 from ..presets import link_presets
-from .app import TableFormat, app, emit_table
-from .options import Satellites
+from ..core.events import resolve_span
+from ..io.tle import load_satellites
+from .app import app, check_outputs, emit_table
+from .checks import check_epochs
+from .options import AllowStale, Days, Format, OutputFile, SampleS, Satellites
 
 # Used when neither an option nor a column of the table gives the value.
 DEFAULT_PARAMETERS = {"repetition_rate_hz": 1e8, "gate_width_ns": 2.0, "sample_s": 1.0}
@@ -62,13 +66,23 @@ def _read_budgets(df: pd.DataFrame, *, repetition_rate_hz, gate_width_ns, sample
         if given[name] is not None:
             values[name] = float(given[name])
         elif name in df.columns and len(df):
-            values[name] = float(pd.to_numeric(df[name]).iloc[0])
+            values[name] = float(pd.to_numeric(df[name], errors="coerce").iloc[0])
         elif name == "sample_s" and "time_utc" in df.columns and len(df) > 1:
-            step = pd.to_datetime(df["time_utc"], utc=True).diff().dt.total_seconds().median()
+            times = pd.to_datetime(df["time_utc"], utc=True, errors="coerce", format="ISO8601")
+            if times.isna().any():
+                i = int(np.flatnonzero(times.isna().to_numpy())[0])
+                raise InputError(f"budget table row {i}: time_utc = {df['time_utc'].iloc[i]!r} "
+                                 "is not a UTC time (ISO 8601)")
+            step = times.diff().dt.total_seconds().median()
             values[name] = float(step) if step > 0 else default
         else:
             values[name] = default
-    budget = LinkBudget.from_frame(df, **values)
+    try:
+        budget = LinkBudget.from_frame(df, **values)
+    except InputError:
+        raise
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:  # the file's own values
+        raise InputError(f"budget table: {' '.join(str(exc).split())[:160]}") from None
     return [b for _, b in budget.passes()] if len(budget) else [budget]
 
 
@@ -80,17 +94,17 @@ def keyrate(
     repetition_rate_hz: Annotated[Optional[float], typer.Option(min=1.0, help="Source repetition rate in Hz (default: from the table, else 100 MHz).")] = None,
     gate_width_ns: Annotated[Optional[float], typer.Option(min=1e-3, help="Detector gate width in ns (default: from the table, else 2 ns).")] = None,
     sample_s: Annotated[Optional[float], typer.Option(min=1e-3, help="Sample step in seconds (default: from the table, else 1 s).")] = None,
-    mu_s: Annotated[float, typer.Option(help="Signal mean photon number per pulse.")] = 0.8,
-    mu_d: Annotated[float, typer.Option(help="Weak-decoy mean photon number per pulse.")] = 0.1,
-    mu_v: Annotated[float, typer.Option(help="Vacuum (weakest) decoy mean photon number per pulse.")] = 0.0,
-    p_s: Annotated[float, typer.Option(help="Probability of sending the signal intensity.")] = 0.5,
-    p_d: Annotated[float, typer.Option(help="Probability of sending the weak decoy.")] = 0.25,
+    mu_s: Annotated[float, typer.Option("--mu-signal", help="Signal mean photon number per pulse.")] = 0.8,
+    mu_d: Annotated[float, typer.Option("--mu-decoy", help="Weak-decoy mean photon number per pulse.")] = 0.1,
+    mu_v: Annotated[float, typer.Option("--mu-vacuum", help="Vacuum (weakest) decoy mean photon number per pulse.")] = 0.0,
+    p_s: Annotated[float, typer.Option("--p-signal", help="Probability of sending the signal intensity.")] = 0.5,
+    p_d: Annotated[float, typer.Option("--p-decoy", help="Probability of sending the weak decoy.")] = 0.25,
     p_x: Annotated[float, typer.Option(help="Probability of choosing the key basis X.")] = 0.5,
     pair_rate_hz: Annotated[float, typer.Option(help="For bbm92: photon-pair rate of the source in pairs per second.")] = 5.9e6,
     coincidence_window_ns: Annotated[float, typer.Option(help="For bbm92: coincidence window in ns.")] = 2.5,
     finite: Annotated[bool, typer.Option("--finite/--asymptotic", help="Report the finite-key bound over each pass, or the asymptotic key.")] = True,
     optimise: Annotated[bool, typer.Option("--optimise/--no-optimise", help="Optimise the transmission window (elevation cut-off) with intensities, probabilities and basis bias per pass (decoy-bb84); the window is cut by an elevation_deg column if the table has one, else by transmittance.")] = False,
-    fixed_intensities: Annotated[bool, typer.Option("--fixed-intensities", help="With --optimise: keep --mu-s and --mu-d (payloads that cannot change them, e.g. Micius); window, probabilities and bias are still optimised.")] = False,
+    fixed_intensities: Annotated[bool, typer.Option("--fixed-intensities", help="With --optimise: keep --mu-signal and --mu-decoy (payloads that cannot change them, e.g. Micius); window, probabilities and bias are still optimised.")] = False,
     fading: Annotated[Fading, typer.Option(help="Average the expected counts over this transmittance fading model per sample (decoy-bb84; 'pointing' models need a budget computed with a track, not read from a file).")] = Fading.none,
     afterpulse: Annotated[float, typer.Option(help="Detector afterpulse probability per click, 0 <= p_ap < 1 (decoy-bb84).")] = 0.0,
     decoys: Annotated[int, typer.Option(help="Number of decoys: 2 (signal, decoy, vacuum) or 1 (signal and decoy, Rusca et al. 2018).")] = 2,
@@ -100,10 +114,11 @@ def keyrate(
     eps_cor: Annotated[float, typer.Option(help="Correctness parameter of the finite-key bound, 0 < eps_cor < 1.")] = 1e-15,
     f_ec: Annotated[float, typer.Option(help="Error-correction inefficiency, 1 <= f_ec <= 3.")] = 1.16,
     misalignment: Annotated[float, typer.Option(help="Intrinsic optical error probability e_d, 0 <= e_d < 0.5.")] = 0.01,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the table to this CSV, JSON or Parquet file (format from the suffix).")] = None,
-    fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,
+    output: OutputFile = None,
+    fmt: Format = None,
 ):
     """Compute the secret key of each pass: detections, sifted bits, QBER, secret bits and why a pass gives zero."""
+    check_outputs(files=[("output", output)])
     attrs = dict(repetition_rate_hz=repetition_rate_hz, gate_width_ns=gate_width_ns, sample_s=sample_s)
     common = dict(p_x=p_x, eps_sec=eps_sec, eps_cor=eps_cor, f_ec=f_ec, misalignment=misalignment,
                   finite=finite)
@@ -140,17 +155,21 @@ def dual_downlink(
     station_b: Annotated[str, typer.Argument(help="Second ground station.")],
     satellites: Satellites = "micius",
     start: Annotated[str, typer.Option(help="UTC start, ISO 8601.")] = "2021-04-25T00:00",
-    days: Annotated[float, typer.Option(min=1e-3, max=366, help="Length of the span in days.")] = 2.0,
+    days: Days = 2.0,
     link: Annotated[LinkName, typer.Option(help="Link preset of each arm (the station's own aperture is used).")] = LinkName.micius_entanglement,
     pair_rate_hz: Annotated[float, typer.Option(min=1.0, help="Photon-pair rate of the source in pairs per second.")] = 5.9e6,
     coincidence_window_ns: Annotated[float, typer.Option(min=0.01, help="Coincidence window in ns.")] = 2.5,
     finite: Annotated[bool, typer.Option("--finite/--asymptotic", help="Finite-key bound per window, or the asymptotic key.")] = True,
-    step_s: Annotated[float, typer.Option(min=0.1, max=60, help="Sample step in seconds.")] = 1.0,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the table to this CSV, JSON or Parquet file.")] = None,
-    fmt: Annotated[Optional[TableFormat], typer.Option("--format", help="Output format; default a table on screen, or the output file's suffix.")] = None,
+    sample_s: SampleS = 1.0,
+    allow_stale: AllowStale = False,
+    output: OutputFile = None,
+    fmt: Format = None,
 ):
     """Entanglement-based BBM92 key of every window with the satellite above both stations."""
+    check_outputs(files=[("output", output)])
+    t0, t1 = resolve_span(start, days=days)
+    check_epochs(load_satellites(satellites, near=t0 + (t1 - t0) / 2), t0, t1, allow_stale)
     proto = BBM92(pair_rate_hz=pair_rate_hz, coincidence_window_ns=coincidence_window_ns, finite=finite)
     table = dual_downlink_passes(satellites, station_a, station_b, start, days=days, link=link.value,
-                                 protocol=proto, step_s=step_s)
-    emit_table(table, output, fmt)
+                                 protocol=proto, step_s=sample_s)
+    emit_table(round_times_ms(table), output, fmt)

@@ -1,4 +1,10 @@
-"""``orbitqkd schedule``, ``orbitqkd relay`` and ``orbitqkd forecast``: a scenario's network."""
+"""``orbitqkd schedule``, ``orbitqkd relay`` and ``orbitqkd forecast``: a scenario's network.
+
+Each checks every input before it works (the scenario, element epochs against
+the span, a climate file's stations, a passes file's stations and span, the
+output folder), prints its table to stdout in ``--format`` and, with
+``-o/--output FOLDER``, writes every file whole with a manifest ``run.json``.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +13,23 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import typer
 
 from ..chain import (forecast_scenario, relay_scenario, scenario_candidates,
-                     schedule_scenario)
+                     scenario_satellites, schedule_scenario)
 from ..errors import InputError
 from ..io.climate import with_cloud_probability
 from ..io.exports import read_passes, schedule_json
 from ..io.report import write_forecast
-from ..io.scenario import Scenario
+from ..io.scenario import Scenario, _scenario_path
+from ..io.tables import iso_ms_one, round_times_ms, whole_bits
 from ..plot import gantt_figure, relay_figure
-from .app import app, emit_table, write_folder
-from .options import BudgetStepS, Climate, Progress, ScenarioArg, ScenarioDays, ScenarioStart, Scheduler
+from .app import app, check_outputs, emit_table, show_progress, write_folder
+from .checks import check_climate, check_epochs, check_passes_table
+from .options import (AllowStale, Climate, Format, OutputFolder, Progress, SampleS, ScenarioArg,
+                      ScenarioDays, ScenarioStart, Scheduler)
 
 
 class Method(str, Enum):
@@ -41,7 +51,8 @@ class RelayObjective(str, Enum):
 PassesFile = Annotated[Optional[Path], typer.Option(
     "--passes", exists=True, dir_okay=False,
     help="Candidate or scheduled passes (CSV, JSON or Parquet; e.g. schedule.csv of an earlier "
-         "run; a 'served' column keeps the schedule) instead of predicting them.")]
+         "run of the same scenario and span; a 'served' column keeps the schedule) instead of "
+         "predicting them. Its stations and times must be the scenario's.")]
 MethodOption = Annotated[Optional[Method], typer.Option(
     help="Exact MILP (HiGHS) or the greedy heuristic; default the scenario's.")]
 
@@ -53,18 +64,40 @@ def load_scenario(scenario: str, start: Optional[str], days: Optional[float]) ->
     return sc.replace(**changes) if changes else sc
 
 
-def _candidates(sc: Scenario, passes: Optional[Path], climate, step_s, progress,
+def prepare(scenario: str, start, days, climate, passes, output, allow_stale):
+    """Load the scenario and check every input and the output folder, before any work.
+
+    Returns the scenario, the passes read from ``--passes`` (or None) and the
+    scenario file (an input of run.json).
+    """
+    check_outputs(folders=[("output", output)])
+    sc = load_scenario(scenario, start, days)
+    check_climate(climate, sc)
+    table = None
+    if passes is not None:
+        table = read_passes(passes)
+        if "culmination_utc" not in table.columns:
+            raise InputError(f"passes = '{passes}' lacks the column culmination_utc")
+        check_passes_table(table, passes, sc)
+    else:
+        sats, _ = scenario_satellites(sc)
+        check_epochs(sats, sc.start, sc.end, allow_stale)
+    return sc, table, _scenario_path(scenario)
+
+
+def _candidates(sc: Scenario, passes: Optional[pd.DataFrame], climate, step_s, progress,
                 scheduler) -> pd.DataFrame:
     """The candidate passes: predicted and keyed, or read from a file written before."""
     if passes is None:
-        return scenario_candidates(sc, step_s=step_s, progress=progress, climate_source=climate,
-                                   executor=scheduler).table
-    df = read_passes(passes)
-    if "culmination_utc" not in df.columns:
-        raise InputError(f"passes = '{passes}' lacks the column culmination_utc")
-    if "cloud_free_probability" not in df.columns:
-        df = with_cloud_probability(df, source=climate, overrides=sc.cloud_free_probability)
-    return df
+        table = scenario_candidates(sc, step_s=step_s, progress=progress, climate_source=climate,
+                                    executor=scheduler).table
+        # whole bits, as every output says them: a schedule read back plans the same
+        table["key_bits"] = np.floor(table["key_bits"].to_numpy(float) + 1e-9)
+        return table
+    if "cloud_free_probability" not in passes.columns:
+        passes = with_cloud_probability(passes, source=climate,
+                                        overrides=sc.cloud_free_probability)
+    return passes
 
 
 def _summary_line(summary: dict) -> str:
@@ -73,111 +106,141 @@ def _summary_line(summary: dict) -> str:
             f"gap {round(100 * summary['gap'], 6):.3g} %, {summary['solve_time_s']:.2f} s")
 
 
-def _write(out: Path, tables: dict, documents: dict, figure_name: str, figure) -> None:
+def _write(out: Path, tables: dict, documents: dict, figure_name: str, figure, inputs) -> None:
     try:
-        write_folder(out, tables, documents, {figure_name: figure})
+        write_folder(out, {k: round_times_ms(v) for k, v in tables.items()}, documents,
+                     {figure_name: figure}, inputs=inputs)
     finally:
         plt.close(figure)
+
+
+def _stage(progress: bool, text: str) -> None:
+    if progress:
+        typer.echo(text, err=True)
 
 
 @app.command("schedule")
 def schedule(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, step_s: BudgetStepS = 5.0, progress: Progress = True,
+    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[Objective], typer.Option(
         help="Total key, max-min fairness across stations, or per-station demands; default "
              "the scenario's.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out-dir", "-o", file_okay=False,
-        help="Write schedule.csv/.parquet (every candidate, with 'served'), stations.csv, "
-             "schedule.json (served passes), summary.json and gantt.png here; created if "
-             "missing.")] = None,
+    allow_stale: AllowStale = False, fmt: Format = None, output: OutputFolder = None,
 ):
-    """Choose which station each satellite serves on each pass, and when (MILP or greedy)."""
-    sc = load_scenario(scenario, start, days)
-    candidates = _candidates(sc, passes, climate, step_s, progress, scheduler)
+    """Choose which station each satellite serves on each pass, and when (MILP or greedy).
+
+    Prints the key per station; -o FOLDER writes schedule.csv/.parquet (every candidate,
+    with 'served'), stations.csv, schedule.json (served passes), summary.json, gantt.png
+    and run.json.
+    """
+    sc, table, source = prepare(scenario, start, days, climate, passes, output, allow_stale)
+    progress = show_progress(progress)
+    candidates = _candidates(sc, table, climate, sample_s, progress, scheduler)
+    _stage(progress, f"scheduling {len(candidates)} candidate passes ...")
     result = schedule_scenario(sc, candidates, method=method.value if method else None,
                                objective=objective.value if objective else None)
-    summary = {"scenario": sc.name, "start_utc": sc.start.isoformat(), "days": sc.days,
+    summary = {"scenario": sc.name, "start_utc": iso_ms_one(sc.start), "days": sc.days,
                **result.summary()}
-    emit_table(result.stations, None)
+    # whole bits, as in the tables: the total is the sum of the rows written
+    summary["total_expected_key_bits"] = float(
+        whole_bits(result.served)["expected_key_bits"].sum())
+    emit_table(result.stations, None, fmt)
     typer.echo(_summary_line(summary), err=True)
-    if out_dir is not None:
-        _write(out_dir,
+    if output is not None:
+        _write(output,
                {"schedule.csv": result.passes, "schedule.parquet": result.passes,
                 "stations.csv": result.stations},
-               {"schedule.json": schedule_json(result.served), "summary.json": summary},
+               {"schedule.json": schedule_json(round_times_ms(result.served)),
+                "summary.json": summary},
                "gantt.png",
                gantt_figure(result, f"{sc.name}: served passes ({result.method}, "
-                                    f"{result.objective})"))
+                                    f"{result.objective})"), [source])
 
 
 @app.command("relay")
 def relay(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, step_s: BudgetStepS = 5.0, progress: Progress = True,
+    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[RelayObjective], typer.Option(
         help="Relay objective: weighted delivered key, or max-min fairness across user pairs; "
              "default the scenario's.")] = None,
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out-dir", "-o", file_okay=False,
-        help="Write demands.csv, daily.csv, edges.csv, relay.json, the served schedule and "
-             "relay.png here; created if missing.")] = None,
+    allow_stale: AllowStale = False, fmt: Format = None, output: OutputFolder = None,
 ):
-    """Forward key between user pairs through trusted satellites and fibre (time-expanded LP)."""
-    sc = load_scenario(scenario, start, days)
-    candidates = _candidates(sc, passes, climate, step_s, progress, scheduler)
+    """Forward key between user pairs through trusted satellites and fibre (time-expanded LP).
+
+    Prints the key per user pair; -o FOLDER writes demands.csv, daily.csv, edges.csv,
+    served.csv, relay.json, relay.png and run.json.
+    """
+    sc, table, source = prepare(scenario, start, days, climate, passes, output, allow_stale)
+    if not sc.demands:
+        raise InputError(f"scenario {sc.name!r} has no [[demands]]; give at least one "
+                         "user pair to relay key between")
+    progress = show_progress(progress)
+    candidates = _candidates(sc, table, climate, sample_s, progress, scheduler)
     if "served" in candidates.columns:
         served = candidates[candidates["served"].astype(str).str.lower().isin(["true", "1"])]
     else:
+        _stage(progress, f"scheduling {len(candidates)} candidate passes ...")
         result = schedule_scenario(sc, candidates, method=method.value if method else None)
         typer.echo(_summary_line(result.summary()), err=True)
-        served = result.served
+        served = whole_bits(result.served)  # as schedule.csv says them
+    _stage(progress, f"relaying key over {len(served)} served passes ...")
     flow = relay_scenario(sc, served, objective=objective.value if objective else None)
-    emit_table(flow.demands, None)
+    emit_table(flow.demands, None, fmt)
     typer.echo(f"relay LP ({flow.objective}): {flow.size['variables']} variables, "
                f"{flow.size['periods']} periods, {flow.solve_time_s:.2f} s", err=True)
-    if out_dir is not None:
-        _write(out_dir,
+    if output is not None:
+        _write(output,
                {"demands.csv": flow.demands, "daily.csv": flow.daily, "edges.csv": flow.edges,
                 "served.csv": served},
-               {"relay.json": {"scenario": sc.name, "start_utc": sc.start.isoformat(),
+               {"relay.json": {"scenario": sc.name, "start_utc": iso_ms_one(sc.start),
                                **flow.summary()}},
-               "relay.png", relay_figure(flow, f"{sc.name}: key delivered through trusted relays"))
+               "relay.png", relay_figure(flow, f"{sc.name}: key delivered through trusted relays"),
+               [source])
 
 
 @app.command("forecast")
 def forecast(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, step_s: BudgetStepS = 5.0, progress: Progress = True,
+    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
     scheduler: Scheduler = None,
     samples: Annotated[int, typer.Option(
         min=10, max=100000, help="Cloud-cover Monte Carlo draws for the per-station bands.")] = 500,
     relay_samples: Annotated[int, typer.Option(
         min=0, max=10000,
-        help="Draws routed through the trusted-relay LP for the per-pair bands (0: skip pairs).")] = 50,
+        help="Draws routed through the trusted-relay LP for the per-pair bands (0: skip pairs); "
+             "at most --samples.")] = 50,
     seed: Annotated[int, typer.Option(
-        help="Random seed; the same seed gives the same forecast.")] = 0,
-    out_dir: Annotated[Path, typer.Option(
-        "--out-dir", "-o", file_okay=False,
-        help="Directory for stations/pairs/schedule tables (CSV and Parquet), forecast.png and "
-             "report.html; created if missing.")] = Path("forecast"),
+        min=0, max=2**32 - 1, help="Random seed; the same seed gives the same forecast.")] = 0,
+    allow_stale: AllowStale = False, fmt: Format = None, output: OutputFolder = None,
 ):
-    """Forecast the secret key per station and per user pair for each day, with P10/P50/P90 over clouds."""
-    sc = load_scenario(scenario, start, days)
+    """Forecast the secret key per station and per user pair for each day, with P10/P50/P90 over clouds.
+
+    Prints the station and pair tables; -o FOLDER writes stations/pairs/schedule tables
+    (CSV and Parquet), forecast.png, report.html and run.json.
+    """
+    if relay_samples > samples:
+        raise InputError(f"relay_samples = {relay_samples} is outside the range "
+                         f"0 <= relay_samples <= samples = {samples}")
+    sc, _, source = prepare(scenario, start, days, climate, None, output, allow_stale)
+    progress = show_progress(progress)
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
-                               climate_source=climate, step_s=step_s, progress=progress,
+                               climate_source=climate, step_s=sample_s, progress=progress,
                                executor=scheduler)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    notes = (f"Scenario {sc.name}: {sc.description} Start {sc.start:%Y-%m-%d %H:%M} UTC, "
-             f"{sc.days:g} days; {samples} cloud draws (seed {seed}), {relay_samples} through "
-             "the trusted-relay LP.")
-    paths = write_forecast(result, out_dir, title=f"Key forecast: {sc.name}", notes=notes)
-    emit_table(result["stations"], None)
+    emit_table(result["stations"], None, fmt)
     if len(result["pairs"]):
-        typer.echo("")
-        emit_table(result["pairs"], None)
-    typer.echo(f"wrote {len(paths)} files to {out_dir}/ (report.html, forecast.png, tables)",
-               err=True)
+        if fmt in (None,) or fmt.value == "table":
+            typer.echo("")
+        emit_table(result["pairs"], None, fmt)
+    if output is not None:
+        notes = (f"Scenario {sc.name}: {sc.description} Start {iso_ms_one(sc.start)}, "
+                 f"{sc.days:g} days; {samples} cloud draws (seed {seed}), {relay_samples} "
+                 "through the trusted-relay LP.")
+        shown = dict(result)
+        shown["schedule"] = result["schedule"]
+        write_folder(output, {}, {}, {}, inputs=[source], writers=[
+            lambda folder: write_forecast(shown, folder, title=f"Key forecast: {sc.name}",
+                                          notes=notes)])

@@ -1,7 +1,12 @@
 """Options shared by the commands, declared once (typer ``Annotated`` aliases).
 
 A flag means the same thing in every command that takes it: a command that
-needs an option uses the alias from here rather than declaring its own.
+needs an option uses the alias from here rather than declaring its own
+(README "Conventions"): ``-o/--output`` is a FILE for commands that write one
+table and a FOLDER for commands that write several files; ``--search-step-s``
+is the pass-search grid, ``--sample-s`` the spacing of link-budget samples;
+``--days`` has one cap (:data:`MAX_DAYS`); ``--night-only/--any-time``
+defaults to any time; progress bars are on when stderr is a terminal.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..core.events import MAX_DAYS
 from .app import TableFormat
 
 # --- satellites, stations and the span ------------------------------------------
@@ -32,30 +38,46 @@ Name = Annotated[Optional[list[str]], typer.Option(
 Start = Annotated[Optional[str], typer.Option(
     help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the "
          "newest element epoch.")]
-Days = Annotated[float, typer.Option(min=1e-3, max=3660, help="Length of the span in days.")]
+Days = Annotated[float, typer.Option(min=1e-3, max=MAX_DAYS,
+                                     help=f"Length of the span in days (at most {MAX_DAYS:g}).")]
+AllowStale = Annotated[bool, typer.Option(
+    "--allow-stale",
+    help="Propagate more than 30 days from the element epoch (SGP4 elements are good for "
+         "days to weeks; by default such a span is refused).")]
 MinElevationDeg = Annotated[Optional[float], typer.Option(
     min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")]
 SearchStepS = Annotated[Optional[float], typer.Option(
-    min=0.5, max=600,
+    "--search-step-s", min=0.5, max=600,
     help="Coarse pass-search step in seconds (default 1/32 of the shortest orbital period).")]
 NightOnly = Annotated[bool, typer.Option(
     "--night-only/--any-time",
-    help="Keep only passes with the Sun below -12 deg at the station at culmination, or any pass.")]
+    help="Keep only passes with the Sun below -12 deg at the station at culmination, or any "
+         "pass (the default).")]
+SampleS = Annotated[float, typer.Option(
+    "--sample-s", min=0.01, max=600,
+    help="Spacing of the link-budget samples in seconds.")]
 
 # --- outputs ----------------------------------------------------------------------
 OutputFile = Annotated[Optional[Path], typer.Option(
     "--output", "-o", dir_okay=False,
-    help="Write the table to this CSV, JSON or Parquet file (format from the suffix).")]
+    help="FILE: write the table to this CSV, JSON or Parquet file (format from the suffix or "
+         "--format) instead of printing it.")]
+OutputFolder = Annotated[Optional[Path], typer.Option(
+    "--output", "-o", file_okay=False,
+    help="FOLDER: write every output file here, whole (a new folder, an empty one, or one an "
+         "earlier run wrote, which is replaced), with a manifest run.json.")]
 Format = Annotated[Optional[TableFormat], typer.Option(
     "--format", help="Output format; default a table on screen, or the output file's suffix.")]
-Progress = Annotated[bool, typer.Option(help="Show progress bars.")]
+Progress = Annotated[Optional[bool], typer.Option(
+    "--progress/--no-progress",
+    help="Show progress bars on stderr; default on when stderr is a terminal.")]
 
 # --- Dask -------------------------------------------------------------------------
 Scheduler = Annotated[Optional[str], typer.Option(
     help="Compute on Dask: 'local' (a two-worker local cluster), a scheduler address such as "
          "tcp://host:8786, or threads, processes or sync. Default: this process.")]
 ShardDays = Annotated[float, typer.Option(
-    min=1e-3, max=3660, help="Length of a time shard in days (rounded to whole search steps).")]
+    min=1e-3, max=MAX_DAYS, help="Length of a time shard in days (rounded to whole search steps).")]
 ShardSatellites = Annotated[int, typer.Option(min=1, help="Satellites per shard.")]
 
 # --- scenarios --------------------------------------------------------------------
@@ -65,10 +87,10 @@ ScenarioArg = Annotated[str, typer.Argument(
 ScenarioStart = Annotated[Optional[str], typer.Option(
     help="UTC start, ISO 8601; default the scenario's start.")]
 ScenarioDays = Annotated[Optional[float], typer.Option(
-    min=0.01, max=3660, help="Length of the span in days; default the scenario's.")]
+    min=1e-3, max=MAX_DAYS, help=f"Length of the span in days (at most {MAX_DAYS:g}); default "
+                                 "the scenario's.")]
 Climate = Annotated[Optional[Path], typer.Option(
     exists=True, dir_okay=False,
-    help="CSV of cloud-free probabilities (station, month or date, cloud_free_probability) "
-         "layered over the bundled climatology.")]
-BudgetStepS = Annotated[float, typer.Option(
-    min=0.5, max=60, help="Sample step of the link budget in seconds.")]
+    help="CSV of cloud-free probabilities (columns station, cloud_free_probability and month "
+         "1-12 or date YYYY-MM-DD) layered over the bundled climatology; every station in it "
+         "must be one of the scenario's.")]

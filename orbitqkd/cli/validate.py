@@ -6,7 +6,7 @@ import pandas as pd
 import typer
 
 from ..validation import validate
-from .app import TableFormat, app, emit_table
+from .app import TableFormat, app, check_outputs, emit_table
 from .options import Format, OutputFile
 
 SHOWN = ["experiment", "quantity", "unit", "published", "model", "deviation", "tolerance", "ok"]
@@ -20,6 +20,7 @@ def validate_cmd(output: OutputFile = None, fmt: Format = None):
     losses; a case is ok within its tolerance. Misses are shown, never hidden;
     --format csv or -o writes every column, with sources and notes.
     """
+    check_outputs(files=[("output", output)])
     table = validate()
     if output is None and fmt in (None, TableFormat.table):
         shown = table[SHOWN].copy()

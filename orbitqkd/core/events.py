@@ -34,8 +34,9 @@ from ..errors import InputError, StaleElementsWarning, check_range
 from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
 from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
-from .orbits import (TimeBase, ecef_to_geodetic_altitude_km, elevation_and_rate, enu_basis,
-                     geodetic_to_ecef_km, look_angles, propagate_ecef, propagate_one_ecef)
+from .orbits import (APOGEE_MARGIN, TimeBase, apogee_radius_km, ecef_to_geodetic_altitude_km,
+                     elevation_and_rate, enu_basis, epoch_seconds, geodetic_to_ecef_km,
+                     look_angles, propagate_ecef, propagate_one_ecef)
 
 #: Sun elevation below which a station counts as dark (astronomical twilight ends) [deg]
 DARK_SUN_ELEVATION_DEG = -12.0
@@ -449,22 +450,81 @@ def find_passes(
     seconds = utc_seconds_grid(t0, t1, step_s)
     base = TimeBase.for_span(t0, seconds[-1])
     geo = _Stations(stas)
-
-    chunks = range(0, len(sats), chunk_size)
-    if progress:
-        chunks = tqdm(chunks, desc="propagating", unit="chunk")
     kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
-    for c0 in chunks:
-        idx = np.arange(c0, min(c0 + chunk_size, len(sats)))
-        r, v = propagate_ecef([sats[i].satrec for i in idx], base, seconds)
-        out = _grid_events(geo, idx, r, v, seconds, step_s)
+    for idx, k0, k1 in _grid_chunks(len(sats), seconds.size, chunk_size, progress):
+        out = _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, step_s)
         for acc, new in zip((kinds, parts, f_lo, f_hi, guess), out):
             acc.extend(new)
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
     brackets = _Brackets.concat(parts, geo)
     table = _assemble(brackets, sats, stas, t0, seconds[-1], cat(kinds).astype(int),
                       cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg)
-    return PassTable(table, sats, stas, t0, t1)
+    return PassTable(_valid_rows(table, sats, stas), sats, stas, t0, t1)
+
+
+# --- bounded memory and valid rows (robustness; kept apart from the search itself) ---
+
+#: Most (satellite, sample) grid points held at once: ~200 bytes each in the search,
+#: so a chunk stays near 200 MB whatever the span, step and number of satellites
+MAX_GRID_POINTS = 1_000_000
+
+
+def _grid_chunks(n_sats: int, k_count: int, chunk_size: int, progress: bool):
+    """(satellite indices, first sample, end sample) of each chunk of the coarse grid.
+
+    Satellites are cut into chunks of at most ``chunk_size``, and the time grid
+    into pieces sharing one sample at each cut, so that a chunk holds at most
+    :data:`MAX_GRID_POINTS` points (and at least two samples of one satellite).
+    """
+    per_chunk = int(max(1, min(chunk_size, MAX_GRID_POINTS // max(k_count, 1))))
+    length = int(max(2, min(k_count, MAX_GRID_POINTS // per_chunk)))
+    cuts = list(range(0, max(k_count - 1, 1), length - 1))
+    chunks = [(np.arange(c0, min(c0 + per_chunk, n_sats)), k0, min(k0 + length, k_count))
+              for c0 in range(0, n_sats, per_chunk) for k0 in cuts]
+    return tqdm(chunks, desc="propagating", unit="chunk") if progress else chunks
+
+
+def _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, step_s):
+    """:func:`_grid_events` of one chunk; a satellite whose track ended before ``k0`` stays ended.
+
+    Events 'up at the start/end of the span' are kept only from the chunks
+    that hold the span's first / last sample.
+    """
+    satrecs = [sats[i].satrec for i in idx]
+    # coarse probes of the rest of the span, propagated with the chunk, carry an SGP4 error
+    # or impossible state before (or, backwards from the epoch, after) the chunk into it
+    before = np.linspace(seconds[0], seconds[k0], 64)[:-1] if k0 > 0 else np.zeros(0)
+    after = np.linspace(seconds[k1 - 1], seconds[-1], 64)[1:] if k1 < seconds.size else np.zeros(0)
+    sec = seconds[k0:k1]
+    r, v = propagate_ecef(satrecs, base, np.concatenate([before, sec, after]))
+    cut = slice(before.size, before.size + sec.size)
+    r, v = np.ascontiguousarray(r[:, cut]), np.ascontiguousarray(v[:, cut])
+    kinds, parts, f_lo, f_hi, guess = _grid_events(geo, idx, r, v, sec, step_s)
+    keep = [not ((k.size and k[0] == _UP_AT_START and k0 > 0)
+                 or (k.size and k[0] == _UP_AT_END and k1 < seconds.size)) for k in kinds]
+    return tuple([x for x, ok in zip(xs, keep) if ok]
+                 for xs in (kinds, parts, f_lo, f_hi, guess))
+
+
+def _valid_rows(table: pd.DataFrame, sats, stas) -> pd.DataFrame:
+    """Drop passes whose times or geometry are not finite or not physical.
+
+    A pass row needs finite rise, culmination and set times, elevation and
+    range, and a range no larger than the farthest the satellite can be from
+    the station (:data:`~orbitqkd.core.orbits.APOGEE_MARGIN` x apogee radius
+    plus the station's geocentric radius): an impossible state is never a row.
+    """
+    if not len(table):
+        return table
+    limit = {s.norad_id: APOGEE_MARGIN * apogee_radius_km([s.satrec])[0] for s in sats}
+    bound = table["norad_id"].map(limit).to_numpy(float) + EARTH_MEAN_RADIUS_KM + 10.0
+    ok = np.ones(len(table), bool)
+    for col in ("rise_utc", "culmination_utc", "set_utc"):
+        ok &= table[col].notna().to_numpy()
+    for col in ("max_elevation_deg", "duration_s", "min_range_km"):
+        ok &= np.isfinite(table[col].to_numpy(float))
+    ok &= table["min_range_km"].to_numpy(float) <= bound
+    return table if ok.all() else table[ok].reset_index(drop=True)
 
 
 def _at(values, j):

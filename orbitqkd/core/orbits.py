@@ -28,6 +28,72 @@ from ..timescales import jd_utc_split, skyfield_times
 # Earth rotation rate used with GMST 1982 [rad/s], Vallado et al. 2006 [1]
 EARTH_ROTATION_RAD_S = 7.292115146706979e-5
 
+# A state farther from the geocentre than APOGEE_MARGIN x the mean apogee radius of its
+# elements is not the orbit any more (SGP4 far from the epoch returns finite garbage with
+# error code 0, e.g. 1e19 km). Short-period and lunisolar terms move the osculating radius
+# by tens of km, ~0.1-1 % of the apogee radius; ASSUMED margin 10 %.
+APOGEE_MARGIN = 1.10
+
+
+def apogee_radius_km(satrecs) -> np.ndarray:
+    """Mean apogee radius [km] of each element set: (1 + alta) x the model's Earth radius."""
+    return np.array([(1.0 + s.alta) * s.radiusearthkm for s in satrecs], dtype=float)
+
+
+def epoch_seconds(satrecs, base) -> np.ndarray:
+    """Element epoch of each satrec as seconds after ``base.start``."""
+    jd = np.array([s.jdsatepoch - base.jd_whole + s.jdsatepochF for s in satrecs], dtype=float)
+    return (jd - base.jd_fraction) * DAY_S
+
+
+def valid_states(err, r_km, seconds, epoch_s, apogee_km) -> np.ndarray:
+    """Which samples hold a trustworthy state: SGP4 errors end a satellite's track.
+
+    A sample is invalid when SGP4 reports an error (``err != 0``) or when the
+    position lies beyond :data:`APOGEE_MARGIN` x the mean apogee radius (an
+    impossible state). Either ends the valid track: every sample farther from
+    the element epoch than the first invalid one (forwards after the epoch,
+    backwards before it) is invalid too, in any order of ``seconds``.
+
+    Parameters
+    ----------
+    err : ndarray (N, K) int
+    r_km : ndarray (N, K, 3)
+    seconds : ndarray (K,) or (N, K)
+    epoch_s : ndarray (N,)
+        Element epochs in the same seconds.
+    apogee_km : ndarray (N,)
+
+    Returns
+    -------
+    ndarray of bool (N, K)
+    """
+    radius = np.sqrt(np.einsum("...k,...k->...", r_km, r_km))
+    bad = (err != 0) | ~(radius <= APOGEE_MARGIN * apogee_km[:, None])
+    if not bad.any():
+        return ~bad
+    t = np.broadcast_to(seconds, bad.shape) - epoch_s[:, None]
+    after = np.where(bad & (t >= 0), t, np.inf).min(axis=1)  # first bad sample after the epoch
+    before = np.where(bad & (t < 0), t, -np.inf).max(axis=1)  # nearest bad sample before it
+    return (t < after[:, None]) & (t > before[:, None])
+
+
+def decay_time(satellite_satrec, base, end_s: float, step_s: float = 3600.0):
+    """Seconds after ``base.start`` of the first SGP4 error or impossible state, else None.
+
+    Samples every ``step_s`` from the element epoch forward to ``end_s`` (used
+    to say when a decayed object came down; hourly samples bound the answer
+    to an hour).
+    """
+    e0 = float(epoch_seconds([satellite_satrec], base)[0])
+    if end_s <= e0:
+        return None
+    seconds = np.arange(e0, end_s + step_s, step_s)
+    err, r, _ = satellite_satrec.sgp4_array(*base.jd_utc(seconds))
+    ok = valid_states(err[None, :], r[None], seconds, np.array([e0]),
+                      apogee_radius_km([satellite_satrec]))[0]
+    return None if ok.all() else float(seconds[np.argmin(ok)])
+
 
 def gmst1982_rad(jd_ut1):
     """Greenwich mean sidereal time, IAU 1982 model [rad].
@@ -121,12 +187,15 @@ def propagate_ecef(satrecs, base: TimeBase, seconds):
     Returns
     -------
     r_km, v_km_s : ndarray, shape (N, K, 3)
-        NaN where SGP4 reports an error (decayed, eccentricity out of range).
+        NaN where the state is not valid (:func:`valid_states`): from the first
+        SGP4 error (decayed, eccentricity out of range) or impossible state on,
+        counting away from the element epoch.
     """
+    satrecs = list(satrecs)
     seconds = np.asarray(seconds, dtype=float)
-    err, r, v = SatrecArray(list(satrecs)).sgp4(*base.jd_utc(seconds))
+    err, r, v = SatrecArray(satrecs).sgp4(*base.jd_utc(seconds))
+    bad = ~valid_states(err, r, seconds, epoch_seconds(satrecs, base), apogee_radius_km(satrecs))
     r, v = teme_to_ecef(r, v, base.gmst_rad(seconds)[None, :])
-    bad = err != 0
     if bad.any():
         r[bad] = np.nan
         v[bad] = np.nan
@@ -137,8 +206,9 @@ def propagate_one_ecef(satrec, base: TimeBase, seconds):
     """As :func:`propagate_ecef` for one satellite at its own times: (K, 3) arrays."""
     seconds = np.asarray(seconds, dtype=float)
     err, r, v = satrec.sgp4_array(*base.jd_utc(seconds))
+    bad = ~valid_states(err[None, :], r[None], seconds, epoch_seconds([satrec], base),
+                        apogee_radius_km([satrec]))[0]
     r, v = teme_to_ecef(r, v, base.gmst_rad(seconds))
-    bad = err != 0
     r[bad] = np.nan
     v[bad] = np.nan
     return r, v

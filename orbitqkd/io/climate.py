@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..data import data_path
 from ..errors import DataFileError, InputError, UnknownNameError, check_range
+from .tables import read_text_file
 
 CLIMATE_COLUMNS = ("station", "month", "cloud_free_probability")
 BUNDLED_CLIMATOLOGY = ("climate", "cloud_free_monthly.csv")
@@ -52,17 +53,26 @@ def read_climatology(path: str | os.PathLike) -> pd.DataFrame:
         Naming the file and line of the first bad value.
     """
     path = Path(path)
+    read_text_file(path, "climate")  # one line if the file is not UTF-8 text
     try:
         df = pd.read_csv(path, dtype={"station": str}, keep_default_na=False, na_values=[""])
     except FileNotFoundError:
         raise DataFileError(f"climatology file '{path}' does not exist") from None
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"{path.name}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+    df = df.copy()
+    if "month" not in df.columns and "date" in df.columns:  # daily forecasts: month from date
+        dates = pd.to_datetime(df["date"].astype(str), errors="coerce", format="%Y-%m-%d")
+        bad = dates.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{path.name} line {i + 2}: date = {df['date'].iloc[i]!r} is not a "
+                             "date; use YYYY-MM-DD (or give a month column for monthly values)")
+        df["month"] = dates.dt.month
     missing = [c for c in CLIMATE_COLUMNS if c not in df.columns]
     if missing:
-        raise InputError(f"{path.name}: missing columns {', '.join(missing)}; "
-                         f"need {', '.join(CLIMATE_COLUMNS)} (and optionally date)")
-    df = df.copy()
+        raise InputError(f"{path.name}: missing columns {', '.join(missing)}; need station, "
+                         "cloud_free_probability and month (1-12) or date (YYYY-MM-DD)")
     df["line"] = np.arange(len(df)) + 2  # line 1 is the header
     for row in df.itertuples(index=False):
         where = f"{path.name} line {row.line}"

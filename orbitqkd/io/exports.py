@@ -44,10 +44,15 @@ _TIME_COLUMNS = ("rise_utc", "culmination_utc", "set_utc")
 
 
 def _iso(ts: pd.Timestamp) -> str:
-    """ISO 8601 UTC with a trailing Z, to the microsecond when needed (CZML wants Z)."""
+    """ISO 8601 UTC with a trailing Z (CZML wants Z): milliseconds, or microseconds if needed.
+
+    The command line rounds its times to the millisecond first
+    (:func:`orbitqkd.io.tables.round_times_ms`), so every file it writes says
+    ``2016-12-19T16:48:44.123Z``.
+    """
     ts = pd.Timestamp(ts).tz_convert("UTC").tz_localize(None)
-    text = ts.isoformat(timespec="microseconds" if ts.microsecond else "seconds")
-    return text + "Z"
+    text = ts.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return (text[:-3] if ts.microsecond % 1000 == 0 else text) + "Z"
 
 
 def normalise_passes(passes_df: pd.DataFrame, source: str = "passes") -> pd.DataFrame:
@@ -343,7 +348,7 @@ def schedule_json(passes_df: pd.DataFrame) -> list[dict]:
     >>> p = pd.DataFrame({"satellite": ["MICIUS"], "norad_id": [41731], "station": ["Graz"],
     ...     "rise_utc": ["2016-12-19T10:07:22Z"], "set_utc": ["2016-12-19T10:13:14Z"]})
     >>> schedule_json(p)[0]["rise_utc"]
-    '2016-12-19T10:07:22Z'
+    '2016-12-19T10:07:22.000Z'
     """
     df = normalise_passes(passes_df)
     out = []

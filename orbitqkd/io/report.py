@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..plot import forecast_figure
-from .tables import html_report, save_figure, write_table, write_text
+from .tables import html_report, round_times_ms, save_figure, write_table, write_text
 
 
 def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
@@ -28,7 +28,7 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
     for name, df in (("stations", result["stations"]), ("pairs", result["pairs"]),
                      ("schedule", served)):
         for fmt in formats:
-            written.append(write_table(df, out / f"{name}.{fmt}"))
+            written.append(write_table(round_times_ms(df), out / f"{name}.{fmt}"))
     fig = forecast_figure(result, title)
     written.append(save_figure(fig, out / "forecast.png"))
     summary = pd.DataFrame([result["schedule"].summary()])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import os
 from pathlib import Path
 
 from ..errors import DataFileError, InputError, UnknownNameError
 from ..model import GroundStation
 from ..data import data_path
+from .tables import read_text_file
 
 STATION_COLUMNS = (
     "name", "full_name", "country", "latitude_deg", "longitude_deg", "altitude_m",
@@ -23,34 +25,43 @@ def read_stations(path: str | os.PathLike) -> dict[str, GroundStation]:
     if not path.exists():
         raise DataFileError(f"stations file = '{path}' does not exist")
     stations: dict[str, GroundStation] = {}
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        required = {"name", "latitude_deg", "longitude_deg"}
-        missing = required - set(reader.fieldnames or ())
-        if missing:
-            raise InputError(
-                f"stations file = '{path}' lacks column(s) {', '.join(sorted(missing))}; "
-                f"columns are {', '.join(STATION_COLUMNS)}"
-            )
-        for lineno, row in enumerate(reader, start=2):
-            kwargs = {}
-            for key, value in row.items():
-                if key not in STATION_COLUMNS or value is None or value == "":
-                    continue
-                if key in ("latitude_deg", "longitude_deg", "altitude_m", "aperture_m",
-                           "obscuration_ratio", "min_elevation_deg"):
-                    try:
-                        value = float(value)
-                    except ValueError:
-                        raise InputError(
-                            f"{path.name} line {lineno}: {key} = {value!r} is not a number"
-                        ) from None
-                kwargs[key] = value
-            try:
-                station = GroundStation(**kwargs)
-            except InputError as exc:
-                raise InputError(f"{path.name} line {lineno}: {exc}") from None
-            stations[station.name] = station
+    text = read_text_file(path, "stations file")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fieldnames = reader.fieldnames or ()
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"stations file = '{path}' is not a CSV table: {exc}") from None
+    required = {"name", "latitude_deg", "longitude_deg"}
+    missing = required - set(fieldnames)
+    if missing:
+        raise InputError(
+            f"stations file = '{path}' lacks column(s) {', '.join(sorted(missing))}; "
+            f"columns are {', '.join(STATION_COLUMNS)}"
+        )
+    for lineno, row in enumerate(rows, start=2):
+        kwargs = {}
+        for key, value in row.items():
+            if key not in STATION_COLUMNS or not isinstance(value, str) or value == "":
+                continue
+            if key in ("latitude_deg", "longitude_deg", "altitude_m", "aperture_m",
+                       "obscuration_ratio", "min_elevation_deg"):
+                try:
+                    value = float(value)
+                except ValueError:
+                    raise InputError(
+                        f"{path.name} line {lineno}: {key} = {value!r} is not a number"
+                    ) from None
+            kwargs[key] = value
+        absent = sorted(required - set(kwargs))
+        if absent:
+            raise InputError(f"{path.name} line {lineno}: {', '.join(absent)} is empty; "
+                             "every station needs name, latitude_deg and longitude_deg")
+        try:
+            station = GroundStation(**kwargs)
+        except InputError as exc:
+            raise InputError(f"{path.name} line {lineno}: {exc}") from None
+        stations[station.name] = station
     return stations
 
 

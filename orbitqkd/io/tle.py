@@ -19,6 +19,7 @@ from ..errors import DataFileError, InputError, TLEFormatError, UnknownNameError
 from ..model import Satellite
 from ..timescales import parse_utc
 from ..data import data_dir
+from .tables import read_text_file
 
 # Bundled TLE files by name; see data/README.md for their provenance.
 BUNDLED_TLE = {
@@ -62,14 +63,23 @@ def parse_tle_text(text: str, source: str = "<tle>") -> list[Satellite]:
 
 
 def _omm_records(path: Path) -> list[dict]:
-    text = path.read_text()
+    text = read_text_file(path, "satellites")
     if path.suffix.lower() == ".json":
         try:
             records = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TLEFormatError(f"{path.name} line {exc.lineno}: not valid JSON ({exc.msg})") from None
-        return [records] if isinstance(records, dict) else list(records)
-    return list(csv.DictReader(io.StringIO(text)))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            where = f" line {exc.lineno}" if hasattr(exc, "lineno") else ""
+            raise TLEFormatError(f"{path.name}{where}: not valid JSON "
+                                 f"({getattr(exc, 'msg', 'nested too deeply')})") from None
+        records = [records] if isinstance(records, dict) else records
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise TLEFormatError(f"{path.name}: OMM JSON must be an object or a list of objects "
+                                 "(one per satellite)")
+        return records
+    try:
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise TLEFormatError(f"{path.name}: not a CSV table ({exc})") from None
 
 
 def parse_omm_file(path: str | os.PathLike) -> list[Satellite]:
@@ -79,10 +89,20 @@ def parse_omm_file(path: str | os.PathLike) -> list[Satellite]:
     for k, fields in enumerate(_omm_records(path), start=1):
         satrec = Satrec()
         try:
-            omm.initialize(satrec, {key: str(v) for key, v in fields.items()})
-        except (KeyError, ValueError) as exc:
-            raise TLEFormatError(f"{path.name} record {k}: bad or missing OMM field {exc}") from None
-        sats.append(Satellite.from_satrec(satrec, str(fields.get("OBJECT_NAME", ""))))
+            omm.initialize(satrec, {str(key): str(v) for key, v in fields.items()})
+        except (KeyError, ValueError, TypeError, IndexError, OverflowError) as exc:
+            detail = " ".join(str(exc).split())[:120]
+            raise TLEFormatError(f"{path.name} record {k}: bad or missing OMM field "
+                                 f"{detail}") from None
+        if satrec.error:
+            raise TLEFormatError(f"{path.name} record {k}: SGP4 rejected the elements "
+                                 f"(error {satrec.error})")
+        try:
+            sat = Satellite.from_satrec(satrec, str(fields.get("OBJECT_NAME", "")))
+        except (ValueError, OverflowError, ZeroDivisionError) as exc:
+            raise TLEFormatError(f"{path.name} record {k}: elements out of range "
+                                 f"({' '.join(str(exc).split())[:120]})") from None
+        sats.append(sat)
     if not sats:
         raise TLEFormatError(f"{path.name}: no OMM records found")
     return sats
@@ -141,7 +161,7 @@ def load_satellites(source, near=None, norad_ids=None, names=None) -> list[Satel
         if path.suffix.lower() in (".json", ".csv"):
             sats = parse_omm_file(path)
         else:
-            sats = parse_tle_text(path.read_text(errors="replace"), path.name)
+            sats = parse_tle_text(read_text_file(path, "satellites"), path.name)
     sats = _select_nearest_epoch(sats, near)
     if norad_ids is not None:
         wanted = {int(n) for n in norad_ids}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from ..errors import InputError, check_range
 from .relay import relay_flow
@@ -111,7 +112,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                  fibre_links=(), demands=(), key_store_bits: float = np.inf,
                  samples: int = 500, relay_samples: int = 50, seed: int = 0,
                  quantiles=DEFAULT_QUANTILES, time_step_s: float = 600.0,
-                 relay_objective: str = "weighted", ground_store_bits: float = np.inf):
+                 relay_objective: str = "weighted", ground_store_bits: float = np.inf,
+                 start=None, days: float | None = None, progress: bool = False):
     """Key per station and per user pair and day, with cloud-cover bands.
 
     Parameters
@@ -133,6 +135,11 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         Cloud draws (the first ones of the same stream) routed through the relay LP.
     seed : int
         Seed of the draws: a forecast is reproducible.
+    start, days : optional
+        The forecast span (UTC start, days): the pair table lists every UTC date
+        of it. Default: the dates of the served passes.
+    progress : bool
+        Show a progress bar over the relay draws.
 
     Returns
     -------
@@ -168,22 +175,44 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
             cloud_free_probability=("cloud_free_probability", "mean"))
         table = table.merge(extra.reset_index(), on=["date", "station"], how="left")
     pairs = pd.DataFrame()
-    if len(demands) and len(served) and relay_samples:
-        first = culm.min().normalize()
-        days = max(1, int(np.ceil((culm.max() - first) / pd.Timedelta(days=1)) + 1e-9))
-        rows = []
-        for k in range(relay_samples):
+    if len(demands) and relay_samples:
+        t_start = None if start is None else pd.Timestamp(start)
+        if t_start is not None:
+            t_start = (t_start.tz_localize("UTC") if t_start.tzinfo is None
+                       else t_start.tz_convert("UTC"))
+        first = (t_start.normalize() if t_start is not None
+                 else culm.min().normalize() if len(served) else None)
+        if first is None:
+            raise InputError("forecast of user pairs with no served pass needs the span: "
+                             "give start and days")
+        if days is not None and t_start is not None:
+            end = t_start + pd.Timedelta(days=float(days))
+            n_days = max(1, int(np.ceil((end - first) / pd.Timedelta(days=1)) - 1e-9))
+        else:
+            n_days = max(1, int(np.ceil((culm.max() - first) / pd.Timedelta(days=1)) + 1e-9))
+        dates = [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(n_days)]
+        names = [getattr(d, "name", str(d)) for d in demands]
+        # every draw, every date of the span and every demand: a draw that delivers nothing
+        # to a pair counts as 0 bits, never as a missing sample
+        cells = pd.MultiIndex.from_product([dates, names], names=["date", "demand"])
+        wide = np.zeros((relay_samples, len(cells)))
+        draws = range(relay_samples)
+        if progress:
+            draws = tqdm(draws, desc="relay draws", unit="draw")
+        for k in draws:
+            if not len(served) or not realised[k].any():
+                continue  # nothing to forward: 0 bits for every pair
             sample = served.assign(key_bits=realised[k], expected_key_bits=realised[k])
             flow = relay_flow(sample, fibre_links, demands, key_store_bits=key_store_bits,
-                              start=first, days=days, time_step_s=time_step_s,
+                              start=first, days=n_days, time_step_s=time_step_s,
                               objective=relay_objective, ground_store_bits=ground_store_bits)
-            rows.append(flow.daily.assign(sample=k))
-        daily = pd.concat(rows, ignore_index=True)
-        daily["date"] = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d")
-        wide = daily.pivot_table(index="sample", columns=["date", "demand"], values="bits",
-                                 aggfunc="sum", fill_value=0.0)
-        keys = wide.columns.to_frame(index=False)
-        pairs = _band_frame(wide.to_numpy(), keys, "bits", quantiles)
+            daily = flow.daily
+            if len(daily):
+                day = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d")
+                got = pd.Series(daily["bits"].to_numpy(float), index=pd.MultiIndex.from_arrays(
+                    [day, daily["demand"]])).groupby(level=[0, 1]).sum()
+                wide[k] = got.reindex(cells, fill_value=0.0).to_numpy(float)
+        pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
     return {"stations": table, "pairs": pairs, "schedule": result}
 
 
