@@ -1,7 +1,7 @@
 """Daily key-availability forecast for a scenario, for cron or a CI job.
 
     python scripts/daily_forecast.py data/scenarios/china-space-ground.toml \
-        --days 7 --start 2021-04-27 --out-dir forecast/ --seed 0
+        --days 7 --start 2021-04-27 -o forecast/ --seed 0
 
 Writes stations/pairs/schedule tables (CSV and Parquet), forecast.png and a
 self-contained report.html; the same as ``orbitqkd forecast``.

@@ -124,8 +124,8 @@ def counts_per_gate(rate_cps, gate_width_ns):
 def efficiency_loss_db(*efficiencies):
     """Loss [dB] of a chain of efficiencies (each in (0, 1]).
 
-    >>> round(float(efficiency_loss_db(0.5, 0.5)), 3)
-    6.021
+    >>> round(float(efficiency_loss_db(0.5, 0.5)), 3), float(efficiency_loss_db(1.0))
+    (6.021, 0.0)
     """
     eta = np.prod([np.asarray(e, dtype=float) for e in efficiencies], axis=0)
-    return -10.0 * np.log10(eta)
+    return 0.0 - 10.0 * np.log10(eta)  # 0.0 - turns -0.0 (a lossless term) into 0.0
