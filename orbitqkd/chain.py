@@ -29,9 +29,11 @@ from .core.keyrate.passkey import dual_downlink_key, keys_per_pass
 from .core.keyrate.protocol import BBM92, DecoyBB84
 from .errors import InputError, check_range
 from .io.climate import with_cloud_probability
+from .io.weather import with_weather
 from .io.stations import get_stations
 from .io.tle import load_satellites
 from .model import GroundStation, Link, PassTable, Satellite
+from .network.clouds import DEFAULT_CORRELATION_LENGTH_KM
 from .network.forecast import forecast_key
 from .network.relay import RelayResult, relay_flow
 from .network.schedule import ScheduleResult, rolling_horizon, schedule_passes
@@ -539,12 +541,19 @@ def relay_scenario(scenario, schedule, *, objective=None) -> RelayResult:
 
 def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
                       relay_samples: int = 50, seed: int = 0, climate_source=None,
-                      step_s: float = 5.0, progress: bool = False, executor=None) -> dict:
+                      step_s: float = 5.0, progress: bool = False, executor=None,
+                      weather: pd.DataFrame | None = None, typical_year: bool = False,
+                      correlation_length_km: float = DEFAULT_CORRELATION_LENGTH_KM) -> dict:
     """Daily key forecast of a scenario (:class:`orbitqkd.io.scenario.Scenario`).
 
     ``start`` and ``days`` override the scenario's span (e.g. the next N days).
+    ``weather`` (:func:`orbitqkd.io.weather.read_weather`) replaces the
+    climatology's cloud-free probability of every pass whose station and hour
+    it covers (``typical_year`` for TMY data); ``correlation_length_km`` sets
+    how nearby stations share clouds (0: independent).
     Returns :func:`~orbitqkd.network.forecast.forecast_key`'s dict plus
-    ``candidates`` (a :class:`~orbitqkd.model.PassTable`) and ``scenario``.
+    ``candidates`` (a :class:`~orbitqkd.model.PassTable`, with ``cloud_source``
+    when a weather series is given) and ``scenario``.
     """
     changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
     if changes:
@@ -552,12 +561,16 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
                                      climate_source=climate_source, executor=executor)
     _check_some_passes(scenario, candidates.table)
+    if weather is not None:
+        candidates = candidates.with_table(with_weather(candidates.table, weather,
+                                                        typical_year=typical_year))
     result = forecast_key(
         candidates.table, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,
         demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
         relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,
         relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits,
-        start=scenario.start, days=scenario.days, progress=progress)
+        start=scenario.start, days=scenario.days, progress=progress,
+        correlation_length_km=correlation_length_km)
     result.update(candidates=candidates, scenario=scenario)
     return result

@@ -37,7 +37,7 @@ def write(tmp_path, text, name="s.toml"):
 def test_every_bundled_scenario_loads_with_its_network():
     names = bundled_scenarios()
     assert names == ["china-austria", "china-south-africa", "china-space-ground",
-                     "europe-glonass", "uk-fibre"]
+                     "europe-glonass", "uk-fibre", "us-east-weather"]
     for name in names:
         sc = Scenario.from_toml(name)
         assert sc.name == name

@@ -73,3 +73,22 @@ def test_correlated_draws_keep_marginals_and_correlate_nearby_stations():
     independent = correlated_clear_sky(sta, nights, np.full(100, 0.5), lat, lon, samples=400,
                                        seed=1, correlation_length_km=0.0)
     assert (independent[:, ::2] & independent[:, 1::2]).mean() == pytest.approx(0.25, abs=0.01)
+
+
+def test_forecast_with_real_weather_differs_from_climatology():
+    # us-east-weather: the bundled TMY3 typical year covers Greensboro, not Raleigh.
+    from orbitqkd import Scenario, forecast_scenario
+
+    sc = Scenario.from_toml("us-east-weather")
+    clim = forecast_scenario(sc, samples=100, relay_samples=20)
+    wx = forecast_scenario(sc, samples=100, relay_samples=20, weather=bundled_weather(),
+                           typical_year=True)
+    sources = wx["candidates"].table.groupby("station").cloud_source.agg(set)
+    assert sources["Greensboro"] == {"weather"} and sources["Raleigh"] == {"climatology"}
+    key = ["station", "culmination_utc"]
+    assert not clim["schedule"].served[key].equals(wx["schedule"].served[key])
+    # every date of the 3-day span is listed for the pair, with the probability its
+    # 10 kbit/day demand is met
+    pairs = wx["pairs"]
+    assert list(pairs.date) == ["2025-01-06", "2025-01-07", "2025-01-08"]
+    assert pairs.p_demand_met.between(0, 1).all() and (pairs.demand_bits == 1e4).all()

@@ -24,6 +24,7 @@ from ..io.climate import with_cloud_probability
 from ..io.exports import read_passes, schedule_json
 from ..io.report import write_forecast
 from ..io.scenario import Scenario, _scenario_path
+from ..io.weather import read_weather
 from ..io.tables import iso_ms_one, round_times_ms, whole_bits
 from ..plot import gantt_figure, relay_figure
 from .app import app, check_outputs, emit_table, show_progress, write_folder
@@ -216,6 +217,17 @@ def forecast(
     seed: Annotated[int, typer.Option(
         min=0, max=2**32 - 1, help="Random seed; the same seed gives the same forecast.")] = 0,
     allow_stale: AllowStale = False, fmt: Format = None, output: OutputFolder = None,
+    weather: Annotated[Optional[Path], typer.Option(
+        exists=True, dir_okay=False,
+        help="Hourly cloud CSV (station, time_utc, cloud_free_probability or "
+             "opaque_cloud_tenths) from a forecast or reanalysis; replaces the climatology "
+             "where it covers a station and hour.")] = None,
+    typical_year: Annotated[bool, typer.Option(
+        help="--weather is a typical year (TMY): match it by month, day and hour.")] = False,
+    cloud_correlation_km: Annotated[float, typer.Option(
+        min=0, max=100000,
+        help="Correlation length of clouds between stations, km (exp(-d/L)); 0: independent.")]
+        = 300.0,
 ):
     """Forecast the secret key per station and per user pair for each day, with P10/P50/P90 over clouds.
 
@@ -227,9 +239,12 @@ def forecast(
                          f"0 <= relay_samples <= samples = {samples}")
     sc, _, source = prepare(scenario, start, days, climate, None, output, allow_stale)
     progress = show_progress(progress)
+    weather_table = read_weather(weather) if weather is not None else None
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
                                climate_source=climate, step_s=sample_s, progress=progress,
-                               executor=scheduler)
+                               executor=scheduler, weather=weather_table,
+                               typical_year=typical_year,
+                               correlation_length_km=cloud_correlation_km)
     emit_table(result["stations"], None, fmt)
     if len(result["pairs"]):
         if fmt in (None,) or fmt.value == "table":
@@ -238,7 +253,11 @@ def forecast(
     if output is not None:
         notes = (f"Scenario {sc.name}: {sc.description} Start {iso_ms_one(sc.start)}, "
                  f"{sc.days:g} days; {samples} cloud draws (seed {seed}), {relay_samples} "
-                 "through the trusted-relay LP.")
+                 "through the trusted-relay LP; clouds "
+                 + (f"from {weather.name}" + (" (typical year)" if typical_year else "")
+                    + ", else the climatology" if weather is not None else
+                    "from the monthly climatology")
+                 + f", correlated between stations over {cloud_correlation_km:g} km.")
         shown = dict(result)
         shown["schedule"] = result["schedule"]
         write_folder(output, {}, {}, {}, inputs=[source], writers=[

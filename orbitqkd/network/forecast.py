@@ -21,6 +21,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from ..errors import InputError, check_range
+from .clouds import DEFAULT_CORRELATION_LENGTH_KM, correlated_clear_sky
 from .relay import relay_flow
 from .schedule import ScheduleConfig, schedule_passes
 
@@ -113,7 +114,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                  samples: int = 500, relay_samples: int = 50, seed: int = 0,
                  quantiles=DEFAULT_QUANTILES, time_step_s: float = 600.0,
                  relay_objective: str = "weighted", ground_store_bits: float = np.inf,
-                 start=None, days: float | None = None, progress: bool = False):
+                 start=None, days: float | None = None, progress: bool = False,
+                 correlation_length_km: float = DEFAULT_CORRELATION_LENGTH_KM):
     """Key per station and per user pair and day, with cloud-cover bands.
 
     Parameters
@@ -122,7 +124,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         Candidate passes with ``key_bits`` (:func:`orbitqkd.chain.candidate_passes`)
         and ``cloud_free_probability`` (:func:`with_cloud_probability`).
     stations : list of GroundStation
-        For the stations' longitudes (local nights share one cloud draw).
+        For the stations' longitudes (local nights share one cloud draw) and
+        positions (nearby stations share weather).
     config : orbitqkd.network.schedule.ScheduleConfig, optional
         Scheduler settings; the schedule maximises expected key (key x cloud-free probability).
     method : {'milp', 'greedy'}
@@ -140,13 +143,18 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         of it. Default: the dates of the served passes.
     progress : bool
         Show a progress bar over the relay draws.
+    correlation_length_km : float
+        Cloud draws of stations d km apart are correlated by exp(-d / L)
+        (:func:`orbitqkd.network.clouds.correlated_clear_sky`); 0: independent.
 
     Returns
     -------
     dict
         ``stations`` (per UTC date and station: served passes, mean cloud-free
         probability, ``expected_bits``, ``p10_bits``, ``p50_bits``,
-        ``p90_bits``), ``pairs`` (per UTC date and demand, same bands),
+        ``p90_bits``), ``pairs`` (per UTC date and demand, same bands, and for
+        a demand with ``bits_per_day`` its ``demand_bits`` that day and
+        ``p_demand_met``, the fraction of draws that deliver it),
         ``schedule`` (the :class:`~orbitqkd.network.schedule.ScheduleResult`).
     """
     check_range("relay_samples", relay_samples, 0, samples)
@@ -162,8 +170,16 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
     longitude = {s.name: s.longitude_deg for s in stations}
     culm = pd.to_datetime(served["culmination_utc"], utc=True)
     night = night_index(culm, served["station"].map(longitude).to_numpy(float))
-    clear = sample_clear_sky(served["station"].astype(str) + ":" + pd.Series(night).astype(str),
-                             served["cloud_free_probability"].to_numpy(float), samples, seed)
+    p_clear = served["cloud_free_probability"].to_numpy(float)
+    if correlation_length_km and len(served):
+        names = [s.name for s in stations]
+        clear = correlated_clear_sky(
+            served["station"].map({n: k for k, n in enumerate(names)}).to_numpy(int), night,
+            p_clear, [s.latitude_deg for s in stations], [s.longitude_deg for s in stations],
+            samples, seed, correlation_length_km)
+    else:
+        clear = sample_clear_sky(served["station"].astype(str) + ":" + pd.Series(night).astype(str),
+                                 p_clear, samples, seed)
     realised = clear * served["key_bits"].to_numpy(float)[None, :]
     labels = pd.DataFrame({"date": culm.dt.strftime("%Y-%m-%d"), "station": served["station"]})
     per_group, keys = _sum_by(realised, labels) if len(served) else (np.zeros((samples, 0)),
@@ -187,7 +203,7 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                              "give start and days")
         if days is not None and t_start is not None:
             end = t_start + pd.Timedelta(days=float(days))
-            n_days = max(1, int(np.ceil((end - first) / pd.Timedelta(days=1)) - 1e-9))
+            n_days = max(1, int(np.ceil((end - first) / pd.Timedelta(days=1) - 1e-9)))
         else:
             n_days = max(1, int(np.ceil((culm.max() - first) / pd.Timedelta(days=1)) + 1e-9))
         dates = [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(n_days)]
@@ -213,6 +229,13 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                     [day, daily["demand"]])).groupby(level=[0, 1]).sum()
                 wide[k] = got.reindex(cells, fill_value=0.0).to_numpy(float)
         pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
+        per_day = {getattr(d, "name", str(d)): getattr(d, "bits_per_day", None) for d in demands}
+        need = np.array([per_day.get(n) or np.nan for _, n in cells], dtype=float)
+        pairs["demand_bits"] = need
+        with np.errstate(invalid="ignore"):
+            pairs["p_demand_met"] = np.where(np.isfinite(need),
+                                             (wide >= need[None, :] * (1 - 1e-9)).mean(axis=0),
+                                             np.nan)
     return {"stations": table, "pairs": pairs, "schedule": result}
 
 
