@@ -553,7 +553,8 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     how nearby stations share clouds (0: independent).
     Returns :func:`~orbitqkd.network.forecast.forecast_key`'s dict plus
     ``candidates`` (a :class:`~orbitqkd.model.PassTable`, with ``cloud_source``
-    when a weather series is given) and ``scenario``.
+    when a weather series is given), ``scenario`` and ``relay`` (the
+    trusted-relay routing of the expected key, or None without demands).
     """
     changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
     if changes:
@@ -572,5 +573,8 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
         relay_objective=scenario.relay_objective, ground_store_bits=scenario.ground_store_bits,
         start=scenario.start, days=scenario.days, progress=progress,
         correlation_length_km=correlation_length_km)
-    result.update(candidates=candidates, scenario=scenario)
+    # the routes the expected key would take, for the report's map and headlines
+    served = result["schedule"].served
+    relay = (relay_scenario(scenario, served) if scenario.demands and len(served) else None)
+    result.update(candidates=candidates, scenario=scenario, relay=relay)
     return result

@@ -43,32 +43,96 @@ def budget_figure(budget: LinkBudget, title: str | None = None):
     return fig
 
 
-def gantt_figure(result: ScheduleResult, title: str | None = None):
-    """Gantt chart of the served passes: one row per station, bars coloured by satellite."""
+def gantt_figure(result: ScheduleResult, title: str | None = None, label_limit: int = 80):
+    """Gantt chart of the served passes: one row per station, bars coloured by satellite.
+
+    Each served pass is drawn at least 0.4 % of the span wide (a 7 min pass in
+    three days would otherwise be a hairline) and, up to ``label_limit``
+    passes, labelled with its expected key and maximum elevation.
+    """
     served = result.served
     stations = list(result.stations["station"])
-    fig, ax = plt.subplots(figsize=(11, 0.45 * max(len(stations), 2) + 1.6))
+    fig, ax = plt.subplots(figsize=(11, 0.6 * max(len(stations), 2) + 1.8))
     sats = list(pd.unique(result.passes["satellite"]))
     cmap = plt.get_cmap("tab10" if len(sats) <= 10 else "tab20")
+    if len(result.passes):  # the whole span of the candidates, not only the served ones
+        t0 = result.passes["rise_utc"].min().tz_localize(None)
+        t1 = result.passes["set_utc"].max().tz_localize(None)
+        ax.set_xlim(t0, t1)
+        min_width = (t1 - t0) * 0.004
+    row = {s: i for i, s in enumerate(stations)}
     for k, sat in enumerate(sats):
         rows = served[served["satellite"] == sat]
         if rows.empty:
             continue
-        y = rows["station"].map({s: i for i, s in enumerate(stations)}).to_numpy()
-        start = rows["rise_utc"].dt.tz_localize(None).to_numpy()
-        width = (rows["set_utc"] - rows["rise_utc"]).to_numpy()
-        ax.barh(y, width, left=start, height=0.6, color=cmap(k % cmap.N), label=sat)
-    if len(result.passes):  # the whole span of the candidates, not only the served ones
-        ax.set_xlim(result.passes["rise_utc"].min().tz_localize(None),
-                    result.passes["set_utc"].max().tz_localize(None))
+        y = rows["station"].map(row).to_numpy()
+        start = rows["rise_utc"].dt.tz_localize(None)
+        width = (rows["set_utc"] - rows["rise_utc"]).clip(lower=min_width)
+        ax.barh(y, width.to_numpy(), left=start.to_numpy(), height=0.55, color=cmap(k % cmap.N),
+                label=sat)
+        if len(served) <= label_limit:
+            key = rows.get("expected_key_bits", rows.get("key_bits"))
+            for yy, x0, w, kb, el in zip(y, start, width, key, rows["max_elevation_deg"]):
+                ax.text(x0 + w / 2, yy - 0.33, f"{kb / 1e3:,.0f} kbit, {el:.0f}\u00b0",
+                        ha="center", va="bottom", fontsize=6.5)
     ax.set_yticks(range(len(stations)), stations)
-    ax.invert_yaxis()
+    ax.set_ylim(len(stations) - 0.4, -0.8)
     ax.set_xlabel("time (UTC)")
-    ax.set_title(title or f"Served passes ({result.method}, objective {result.objective})")
+    ax.set_title(title or f"Served passes ({result.method}, objective {result.objective}): "
+                          "expected key and maximum elevation")
     if len(sats):
-        ax.legend(loc="upper right", fontsize="small", title="satellite")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                  title="satellite")
     ax.grid(axis="x", alpha=0.3)
     fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def map_figure(stations, tracks=(), paths=(), rings=(), title: str = "Network"):
+    """A map (equirectangular) of stations, ground tracks of served passes and relay paths.
+
+    Parameters
+    ----------
+    stations : sequence of GroundStation
+    tracks : sequence of (label, longitude_deg array, latitude_deg array)
+        Sub-satellite tracks, e.g. of the served passes.
+    paths : sequence of (label, [(longitude_deg, latitude_deg), ...])
+        Relay paths through nodes with known positions.
+    rings : sequence of [[lon, lat], ...]
+        Coastline rings (the bundled Natural Earth 1:110m outlines).
+    """
+    fig, ax = plt.subplots(figsize=(10, 5.2))
+    for ring in rings:
+        xy = np.asarray(ring, float)
+        ax.fill(xy[:, 0], xy[:, 1], color="#ececec", edgecolor="#b0b0b0", lw=0.4, zorder=0)
+    lon = np.array([s.longitude_deg for s in stations], float)
+    lon = np.where(lon > 180, lon - 360, lon)
+    lat = np.array([s.latitude_deg for s in stations], float)
+    for label, tlon, tlat in tracks:
+        tlon = np.asarray(tlon, float)
+        jump = np.abs(np.diff(tlon)) > 180  # break lines at the antimeridian
+        tlon = np.insert(tlon, np.flatnonzero(jump) + 1, np.nan)
+        tlat = np.insert(np.asarray(tlat, float), np.flatnonzero(jump) + 1, np.nan)
+        ax.plot(tlon, tlat, lw=1.0, alpha=0.7, color="tab:blue", zorder=2)
+    for label, nodes in paths:
+        xy = np.asarray(nodes, float)
+        if len(xy) > 1:
+            ax.plot(xy[:, 0], xy[:, 1], lw=2.0, ls="--", color="tab:red", alpha=0.8, zorder=3,
+                    label=label)
+    ax.scatter(lon, lat, marker="^", s=60, color="k", zorder=4)
+    for s, x, y in zip(stations, lon, lat):
+        ax.annotate(s.name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    pad = 25.0
+    ax.set_xlim(max(-180, np.nanmin(lon) - pad), min(180, np.nanmax(lon) + pad))
+    ax.set_ylim(max(-90, np.nanmin(lat) - pad), min(90, np.nanmax(lat) + pad))
+    ax.set_aspect("equal")
+    ax.set_xlabel("longitude [deg]")
+    ax.set_ylabel("latitude [deg]")
+    ax.set_title(title)
+    if paths:
+        ax.legend(fontsize="x-small", loc="lower left")
+    ax.grid(alpha=0.3)
     return fig
 
 

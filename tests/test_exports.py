@@ -192,7 +192,7 @@ def test_cli_export(tmp_path, capsys):
                  "--json", str(tmp_path / "t.json")]) == 0
     capsys.readouterr()
     assert main(["export", "--start", START]) == 2
-    assert capsys.readouterr().err == "error: export needs -o FOLDER or at least one of --czml, --contact-plan, --json\n"
+    assert capsys.readouterr().err == "error: export needs -o FOLDER or at least one of --czml, --contact-plan, --oem, --json\n"
 
 
 def test_oem_of_the_passes(pass_table):
@@ -206,3 +206,20 @@ def test_oem_of_the_passes(pass_table):
     # Micius (perigee ~490 km, apogee ~510 km over a 6,357-6,378 km Earth): radius 6,850-6,900 km
     radius = np.linalg.norm(np.array([[float(v) for v in row[1:4]] for row in data]), axis=1)
     assert (radius > 6850.0).all() and (radius < 6900.0).all()
+
+
+def test_export_cli_ion_and_oem_of_a_schedule(tmp_path, capsys):
+    from orbitqkd.cli import main
+
+    assert main(["schedule", "china-austria", "--no-progress", "-o", str(tmp_path / "plan")]) == 0
+    capsys.readouterr()
+    ionrc, oem = tmp_path / "c.ionrc", tmp_path / "m.oem"
+    assert main(["export", "--passes", str(tmp_path / "plan" / "schedule.csv"),
+                 "--contact-plan", str(ionrc), "--oem", str(oem)]) == 0
+    contacts = [x.split() for x in ionrc.read_text().splitlines() if x.startswith("a contact")]
+    served = pd.read_csv(tmp_path / "plan" / "schedule.csv")
+    served = served[served.served.astype(str).str.lower() == "true"]
+    assert len(contacts) == len(served) > 0  # the served passes only
+    assert all(len(c[2]) == 19 and c[2][4] == "/" for c in contacts)  # absolute yyyy/mm/dd-hh:mm:ss
+    assert all(int(c[-1]) > 0 for c in contacts)  # each contact carries its key rate
+    assert oem.read_text().startswith("CCSDS_OEM_VERS = 2.0")

@@ -199,7 +199,7 @@ def test_folder_swapped_whole_with_manifest_and_umask(tmp_path, capsys):
                        "--relay-samples", "2", "--no-progress", "-o", out)
     assert code == 0, err
     names = {p.name for p in out.iterdir()}
-    assert "gantt.png" not in names and "report.html" in names
+    assert "summary.json" not in names and "report.html" in names  # only the forecast's files
     assert [p.name for p in tmp_path.iterdir()] == ["d"]  # no temporary folder left
 
 

@@ -55,7 +55,8 @@ COMMANDS = {
                               "over Dask workers."),
     "budget": ("budget", "Loss, transmittance and count rates along one pass (or a horizontal "
                          "path), every SAMPLE_S seconds."),
-    "export": ("export", "Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule."),
+    "export": ("export", "Export passes to CZML (Cesium), a DTN contact plan, a CCSDS OEM and a "
+                         "JSON schedule."),
     "keyrate": ("keyrate", "Compute the secret key of each pass: detections, sifted bits, QBER, "
                            "secret bits and why a pass gives zero."),
     "dual-downlink": ("keyrate", "Entanglement-based BBM92 key of every window with the satellite "

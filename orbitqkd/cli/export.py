@@ -9,9 +9,10 @@ import typer
 
 from ..core.events import find_passes
 from ..errors import InputError
-from ..io.exports import contact_plan, passes_to_czml, read_passes, schedule_json, write_czml
+from ..io.exports import (contact_plan, ion_contact_plan, passes_to_czml, passes_to_oem,
+                          read_passes, schedule_json, write_czml)
 from ..io.stations import get_stations
-from ..io.tables import round_times_ms, write_json, write_table
+from ..io.tables import round_times_ms, write_json, write_table, write_text
 from ..io.tle import load_satellites
 from ..model import PassTable
 from .app import app, check_outputs, write_folder
@@ -50,7 +51,13 @@ def export(
         "--czml", help="Write a CZML document (Cesium) to this file.")] = None,
     contact_plan_out: Annotated[Optional[Path], typer.Option(
         "--contact-plan",
-        help="Write a DTN contact plan table to this CSV, JSON or Parquet file.")] = None,
+        help="Write a DTN contact plan: ION ionrc commands with absolute UTC times for a "
+             ".ionrc/.rc file, else a table (CSV, JSON or Parquet). Rates come from the "
+             "passes' key (a schedule's served passes when --passes holds a 'served' "
+             "column).")] = None,
+    oem: Annotated[Optional[Path], typer.Option(
+        "--oem", help="Write a CCSDS OEM 2.0 ephemeris of the satellites over the passes' "
+                      "span to this file.")] = None,
     json_out: Annotated[Optional[Path], typer.Option(
         "--json", help="Write the passes as a JSON schedule (ISO 8601 times) to this file.")] = None,
     czml_sample_s: Annotated[float, typer.Option(
@@ -59,16 +66,17 @@ def export(
     allow_stale: AllowStale = False,
     output: OutputFolder = None,
 ):
-    """Export passes to CZML (Cesium), a DTN contact plan and a JSON schedule.
+    """Export passes to CZML (Cesium), a DTN contact plan, a CCSDS OEM and a JSON schedule.
 
-    Each of --czml, --contact-plan and --json is one FILE; -o FOLDER writes all three
-    (passes.czml, contacts.csv, schedule.json) and run.json into one folder, whole.
+    Each of --czml, --contact-plan, --oem and --json is one FILE; -o FOLDER writes them
+    all (passes.czml, contacts.csv, contacts.ionrc, passes.oem, schedule.json) and
+    run.json into one folder, whole.
     """
-    if czml is None and contact_plan_out is None and json_out is None and output is None:
+    if all(x is None for x in (czml, contact_plan_out, json_out, oem, output)):
         raise InputError("export needs -o FOLDER or at least one of --czml, --contact-plan, "
-                         "--json")
-    check_outputs(files=[("czml", czml), ("contact_plan", contact_plan_out), ("json", json_out)],
-                  folders=[("output", output)])
+                         "--oem, --json")
+    check_outputs(files=[("czml", czml), ("contact_plan", contact_plan_out), ("json", json_out),
+                         ("oem", oem)], folders=[("output", output)])
     if passes is not None:
         table = _passes_from_file(passes, satellites, stations_file)
     else:
@@ -76,6 +84,9 @@ def export(
                                            days=days, allow_stale=allow_stale)
         table = find_passes(sats, stas, start, days=days, min_elevation_deg=min_elevation_deg)
     table = table.with_table(round_times_ms(table.table))
+    if "served" in table.table.columns:  # a schedule: export what is served
+        served = table.table["served"].astype(str).str.lower().isin(["true", "1"])
+        table = table.where(served.to_numpy())
     df = table.table
     step_s = czml_sample_s
     if output is not None:
@@ -85,6 +96,9 @@ def export(
         def _all(folder):
             return [write_czml(passes_to_czml(table, step_s=step_s), folder / "passes.czml"),
                     write_table(contact_plan(df), folder / "contacts.csv"),
+                    write_text(ion_contact_plan(contact_plan(df)) + "\n",
+                               folder / "contacts.ionrc"),
+                    write_text(passes_to_oem(table), folder / "passes.oem"),
                     write_json(schedule_json(df), folder / "schedule.json")]
 
         write_folder(output, {}, {}, {}, writers=[_all])
@@ -95,8 +109,16 @@ def export(
         typer.echo(f"wrote CZML of {len(df)} passes to {czml}", err=True)
     if contact_plan_out is not None:
         plan = contact_plan(df)
-        write_table(plan, contact_plan_out)
+        if contact_plan_out.suffix.lower() in (".ionrc", ".rc"):
+            write_text(ion_contact_plan(plan) + "\n", contact_plan_out)
+        else:
+            write_table(plan, contact_plan_out)
         typer.echo(f"wrote {len(plan)} contacts to {contact_plan_out}", err=True)
+    if oem is not None:
+        if len(df) == 0:
+            raise InputError("no passes to export to OEM")
+        write_text(passes_to_oem(table), oem)
+        typer.echo(f"wrote the OEM of {len(table.satellites)} satellite(s) to {oem}", err=True)
     if json_out is not None:
         write_json(schedule_json(df), json_out)
         typer.echo(f"wrote {len(df)} passes to {json_out}", err=True)

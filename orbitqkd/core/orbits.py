@@ -294,6 +294,28 @@ def geodetic_to_ecef_km(latitude_deg, longitude_deg, altitude_m) -> np.ndarray:
     return np.stack(np.broadcast_arrays(x, y, z), axis=-1)
 
 
+def _bowring_latitude_rad(x, y, z):
+    """Geodetic latitude [rad] of Earth-fixed positions: Bowring's method, two iterations."""
+    p = np.hypot(x, y)
+    b = WGS84_A_KM * np.sqrt(1.0 - WGS84_E2)
+    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
+    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
+    for _ in range(2):
+        beta = np.arctan2(b * np.sin(lat), WGS84_A_KM * np.cos(lat))
+        lat = np.arctan2(z + ep2 * b * np.sin(beta) ** 3, p - WGS84_E2 * WGS84_A_KM * np.cos(beta) ** 3)
+    return lat
+
+
+def ecef_to_latitude_longitude_deg(r_km):
+    """Geodetic latitude and longitude [deg] of Earth-fixed positions (..., 3): the sub-satellite point.
+
+    Bowring (1976), as :func:`ecef_to_geodetic_altitude_km`.
+    """
+    r = np.asarray(r_km, dtype=float)
+    x, y, z = r[..., 0], r[..., 1], r[..., 2]
+    return np.degrees(_bowring_latitude_rad(x, y, z)), np.degrees(np.arctan2(y, x))
+
+
 def ecef_to_geodetic_altitude_km(r_km) -> np.ndarray:
     """Height above the WGS 84 ellipsoid [km] of Earth-fixed positions (..., 3).
 
@@ -304,11 +326,7 @@ def ecef_to_geodetic_altitude_km(r_km) -> np.ndarray:
     x, y, z = r[..., 0], r[..., 1], r[..., 2]
     p = np.hypot(x, y)
     b = WGS84_A_KM * np.sqrt(1.0 - WGS84_E2)
-    ep2 = WGS84_E2 / (1.0 - WGS84_E2)
-    lat = np.arctan2(z, p * (1.0 - WGS84_E2))
-    for _ in range(2):
-        beta = np.arctan2(b * np.sin(lat), WGS84_A_KM * np.cos(lat))
-        lat = np.arctan2(z + ep2 * b * np.sin(beta) ** 3, p - WGS84_E2 * WGS84_A_KM * np.cos(beta) ** 3)
+    lat = _bowring_latitude_rad(x, y, z)
     n = WGS84_A_KM / np.sqrt(1.0 - WGS84_E2 * np.sin(lat) ** 2)
     cos_lat = np.cos(lat)
     return np.where(np.abs(cos_lat) > 1e-9, p / np.where(cos_lat == 0, 1, cos_lat) - n,
