@@ -565,8 +565,15 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     if weather is not None:
         candidates = candidates.with_table(with_weather(candidates.table, weather,
                                                         typical_year=typical_year))
+    planned = candidates.table
+    if scenario.serve_demand and scenario.demands:
+        # plan for the pairs' demand; the cloud draws then fall on that plan
+        joint, _ = schedule_for_demand(scenario, planned)
+        keys = ["satellite", "station", "rise_utc"]
+        chosen = pd.MultiIndex.from_frame(joint.served[keys])
+        planned = planned[pd.MultiIndex.from_frame(planned[keys]).isin(chosen)]
     result = forecast_key(
-        candidates.table, list(scenario.stations), config=scenario.schedule,
+        planned, list(scenario.stations), config=scenario.schedule,
         method=scenario.schedule_method, fibre_links=scenario.fibre_links,
         demands=scenario.demands, key_store_bits=scenario.key_store_bits, samples=samples,
         relay_samples=relay_samples, seed=seed, time_step_s=scenario.relay_time_step_s,

@@ -70,3 +70,15 @@ def test_a_short_pair_gets_more_key_than_schedule_then_route(tmp_path):
     assert set(schedule.served.station) == {"B", "C"}
     assert flow.demands.delivered_bits.iloc[0] == pytest.approx(1e6, rel=1e-6)
     assert flow.demands.path.iloc[0] == "B > S > C"
+
+
+def test_scenario_key_serve_demand_drives_the_relay_command(tmp_path, capsys):
+    from orbitqkd.cli import main
+
+    path = tmp_path / "short.toml"
+    path.write_text(TOML + "\n[relay]\nserve_demand = true\n")
+    assert Scenario.from_toml(path).serve_demand
+    bad = tmp_path / "bad.toml"
+    bad.write_text(TOML + "\n[relay]\nserve_demand = 1\n")
+    assert main(["relay", str(bad)]) == 2
+    assert "serve_demand" in capsys.readouterr().err

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import typer
 
-from ..chain import (forecast_scenario, relay_scenario, scenario_candidates,
+from ..chain import (forecast_scenario, relay_scenario, scenario_candidates, schedule_for_demand,
                      scenario_satellites, schedule_scenario)
 from ..errors import InputError
 from ..io.climate import with_cloud_probability
@@ -185,7 +185,11 @@ def relay(
         served = candidates[candidates["served"].astype(str).str.lower().isin(["true", "1"])]
     else:
         _stage(progress, f"scheduling {len(candidates)} candidate passes ...")
-        result = schedule_scenario(sc, candidates, method=method.value if method else None)
+        if sc.serve_demand:  # scheduler and relay alternate on the pairs' shortfall
+            result, _ = schedule_for_demand(sc, candidates,
+                                            method=method.value if method else None)
+        else:
+            result = schedule_scenario(sc, candidates, method=method.value if method else None)
         typer.echo(_summary_line(result.summary()), err=True)
         served = whole_bits(result.served)  # as schedule.csv says them
     _stage(progress, f"relaying key over {len(served)} served passes ...")

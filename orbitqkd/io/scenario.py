@@ -59,6 +59,7 @@ File layout (every table but ``[scenario]`` and ``[[satellites]]`` optional)::
     [relay]
     time_step_s = 600.0
     key_store_bits = 1e9        # satellite key store
+    serve_demand = true         # schedule for the pairs' demand (orbitqkd.schedule_for_demand)
     objective = "weighted"      # or "maxmin"
 
     [design]                    # swept by `orbitqkd design` (orbitqkd.design.DESIGN_KEYS)
@@ -122,7 +123,7 @@ _FIBRE_KEYS = ("a", "b", "length_km", "rate_bps", "attenuation_db_per_km",
                "misalignment_error", "mean_photon_number", "error_correction_efficiency",
                "sifting_factor")
 _DEMAND_KEYS = ("a", "b", "bits_per_day", "weight")
-_RELAY_KEYS = ("time_step_s", "key_store_bits", "objective", "ground_store_bits")
+_RELAY_KEYS = ("time_step_s", "key_store_bits", "objective", "ground_store_bits", "serve_demand")
 
 
 # keys whose values must be single numbers, and keys that must be true/false
@@ -132,7 +133,7 @@ _NUMBERS = frozenset(
      "length_km", "rate_bps", "bits_per_day", "weight", "time_step_s", "key_store_bits",
      "ground_store_bits", "cloud_free_probability", "telescopes")
     + _STATION_NUMBERS + _FIBRE_KEYS[4:] + _ELEMENT_KEYS[:-1] + _WALKER_KEYS[:-1])
-_BOOLEANS = frozenset(("night_only",))
+_BOOLEANS = frozenset(("night_only", "serve_demand"))
 
 
 def _check_keys(where: str, table, allowed) -> dict:
@@ -286,6 +287,7 @@ class Scenario:
     isl: InterSatelliteLink | None = None
     source: Path | None = None
     handover_slot_s: float = 0.0
+    serve_demand: bool = False
 
     def __post_init__(self):
         object.__setattr__(self, "start", parse_utc(self.start, "start"))
@@ -450,7 +452,8 @@ class Scenario:
             ground_store_bits=relay.get("ground_store_bits", math.inf),
             relay_time_step_s=relay.get("time_step_s", 600.0),
             relay_objective=str(relay.get("objective", "weighted")), design=dict(design),
-            isl=isl, source=source, handover_slot_s=slot_s)
+            isl=isl, source=source, handover_slot_s=slot_s,
+            serve_demand=bool(relay.get("serve_demand", False)))
 
     def replace(self, **changes) -> "Scenario":
         """A copy with fields changed (checked again)."""
