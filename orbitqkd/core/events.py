@@ -35,8 +35,8 @@ from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
 from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
 from .orbits import (APOGEE_MARGIN, TimeBase, apogee_radius_km, ecef_to_geodetic_altitude_km,
-                     elevation_and_rate, enu_basis, epoch_seconds, geodetic_to_ecef_km,
-                     look_angles, propagate_ecef, propagate_one_ecef)
+                     elevation_and_rate, enu_basis, look_angles, propagate_ecef,
+                     propagate_one_ecef)
 
 #: Sun elevation below which a station counts as dark (astronomical twilight ends) [deg]
 DARK_SUN_ELEVATION_DEG = -12.0

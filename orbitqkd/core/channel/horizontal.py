@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import check_choice, check_range
-from .atmosphere import (AEROSOL_SCALE_HEIGHT_KM, G173_OZONE_ATM_CM,
+from .atmosphere import (AEROSOL_SCALE_HEIGHT_KM,
                          G173_PRECIPITABLE_WATER_CM, RAYLEIGH_SCALE_HEIGHT_KM,
                          WATER_SCALE_HEIGHT_KM, G173_WAVELENGTH_RANGE_NM,
                          aerosol_optical_depth, g173_absorption_optical_depths,

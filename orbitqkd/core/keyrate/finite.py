@@ -365,13 +365,31 @@ def decoy_key_length(n_x, m_x, n_z, m_z, mu, p, *, eps_sec=1e-10, eps_cor=1e-15,
         s_z1 = _single_photon_events(mu, lo_z, hi_z, s_z0, tau0, tau1)
         elo_z, ehi_z = (_scale(b, mu, p) for b in _count_bounds(m_z, eps1, bound, finite, clip_lower))
         v_z1 = tau1 * (ehi_z[1] - elo_z[2]) / (mu[1] - mu[2])  # [1] Eq. (4)
-        v_z1 = np.clip(v_z1, 0.0, tot_mz)  # cap: single-photon errors <= observed errors
+        return key_from_bounds(s_x0, s_x1, s_z1, v_z1, tot_nx, tot_mx, tot_mz, eps_sec=eps_sec,
+                               eps_cor=eps_cor, f_ec=f_ec, ec_model=ec_model, finite=finite,
+                               leak_ec_bits=leak_ec_bits)
+
+
+def key_from_bounds(s_x0, s_x1, s_z1, v_z1, n_x, m_x, m_z, *, eps_sec, eps_cor, f_ec, ec_model,
+                    finite=True, leak_ec_bits=None) -> DecoyBound:
+    """The key length [1] Eq. (1) from the decoy bounds on the block's events.
+
+    Shared by the 2-decoy bound (:func:`decoy_key_length`) and the 1-decoy
+    bound (:func:`orbitqkd.core.keyrate.one_decoy.one_decoy_key_length`):
+    ``s_x0``, ``s_x1`` lower bounds on the key-basis vacuum and single-photon
+    events, ``s_z1`` on the test basis's, ``v_z1`` the upper bound on its
+    single-photon errors (capped here by the ``m_z`` errors observed); ``n_x``,
+    ``m_x`` the key-basis detections and errors.
+    """
+    eps1 = eps_sec / N_ESTIMATES
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v_z1 = np.clip(v_z1, 0.0, m_z)  # cap: single-photon errors <= observed errors
         ratio = np.clip(v_z1 / s_z1, 0.0, 0.5)
         phi = ratio + (sampling_deviation(eps1, ratio, s_z1, s_x1) if finite else 0.0)  # Eq. (5)
         phi = np.where((s_z1 > 0) & (s_x1 > 0), np.minimum(phi, 0.5), 0.5)
-        e_x = tot_mx / tot_nx
+        e_x = m_x / n_x
         if leak_ec_bits is None:
-            leak = ec_leakage(tot_nx, np.clip(e_x, 0.0, 1.0), f_ec=f_ec, eps_cor=eps_cor,
+            leak = ec_leakage(n_x, np.clip(e_x, 0.0, 1.0), f_ec=f_ec, eps_cor=eps_cor,
                               model=ec_model if finite else "fixed")
         else:
             leak = np.asarray(leak_ec_bits, dtype=float)

@@ -19,18 +19,15 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import check_choice
-from .decoy import binary_entropy
 from .finite import (
     BOUNDS,
     EC_MODELS,
     N_ESTIMATES,
-    DecoyBound,
     _count_bounds,
     _scale,
     _tau,
-    ec_leakage,
     hoeffding_delta,
-    sampling_deviation,
+    key_from_bounds,
 )
 
 
@@ -102,20 +99,7 @@ def one_decoy_key_length(n_x, m_x, n_z, m_z, mu, p, *, eps_sec=1e-10, eps_cor=1e
         lo_z, hi_z = scaled(n_z)
         elo_z, ehi_z = scaled(m_z)
         _, _, s_z1 = _one_decoy_events(mu, lo_z, hi_z, ehi_z, tot_nz, tau0, tau1, eps1, finite)
-        v_z1 = np.clip(tau1 * (ehi_z[0] - elo_z[1]) / (mu[0] - mu[1]), 0.0, tot_mz)
-        ratio = np.clip(v_z1 / s_z1, 0.0, 0.5)
-        phi = ratio + (sampling_deviation(eps1, ratio, s_z1, s_x1) if finite else 0.0)
-        phi = np.where((s_z1 > 0) & (s_x1 > 0), np.minimum(phi, 0.5), 0.5)
-        e_x = tot_mx / tot_nx
-        if leak_ec_bits is None:
-            leak = ec_leakage(tot_nx, np.clip(e_x, 0.0, 1.0), f_ec=f_ec, eps_cor=eps_cor,
-                              model=ec_model if finite else "fixed")
-        else:
-            leak = np.asarray(leak_ec_bits, dtype=float)
-        overhead = 6.0 * np.log2(N_ESTIMATES / eps_sec) + np.log2(2.0 / eps_cor) if finite else 0.0
-        s_x1c = np.maximum(s_x1, 0.0)
-        privacy = s_x0 + s_x1c * (1.0 - binary_entropy(phi))
-        ell = privacy - leak - overhead  # [2] Eq. (1)
-    ell = np.where(np.isfinite(ell), np.maximum(ell, 0.0), 0.0)
-    return DecoyBound(ell, s_x0, s_x1c, phi, e_x, leak, v_z1, np.maximum(s_z1, 0.0), privacy,
-                      float(overhead), float(eps1))
+        v_z1 = tau1 * (ehi_z[0] - elo_z[1]) / (mu[0] - mu[1])
+    return key_from_bounds(s_x0, s_x1, s_z1, v_z1, tot_nx, tot_mx, tot_mz, eps_sec=eps_sec,
+                           eps_cor=eps_cor, f_ec=f_ec, ec_model=ec_model, finite=finite,
+                           leak_ec_bits=leak_ec_bits)  # [2] Eq. (1)

@@ -448,14 +448,14 @@ def _bbm92_key(pairs, proto: BBM92) -> PassKey:
     qber = errors / coinc if coinc > 0 else float("nan")
     nx, nz = proto.p_x**2 * coinc, (1.0 - proto.p_x) ** 2 * coinc
     keys = {}
-    for finite in (True, False):
+    for finite_size in (True, False):
         eps = 2.0 if proto.both_bases else 1.0
-        kw = dict(eps_sec=proto.eps_sec / eps, eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec, finite=finite,
+        kw = dict(eps_sec=proto.eps_sec / eps, eps_cor=proto.eps_cor / eps, f_ec=proto.f_ec, finite=finite_size,
                   ec_model=proto.ec_model)
         k, phi = bbm92_key_length(nx, qber, nz, qber, **kw)
         if proto.both_bases:
             k = k + bbm92_key_length(nz, qber, nx, qber, **kw)[0]
-        keys[finite] = (float(k), float(phi))
+        keys[finite_size] = (float(k), float(phi))
     fin, asym = keys[True][0], keys[False][0]
     secret = fin if proto.finite else asym
     phase = keys[proto.finite][1]
