@@ -19,12 +19,24 @@ def timescale():
     return load.timescale(builtin=True)
 
 
+#: Words a time field accepts besides ISO 8601: days after 0h UTC today
+RELATIVE_DAYS = {"today": 0, "tomorrow": 1}
+
+
 def parse_utc(value, field: str = "start") -> pd.Timestamp:
     """Parse an ISO 8601 string, datetime or Timestamp as a tz-aware UTC Timestamp.
+
+    ``"today"`` and ``"tomorrow"`` are 0h UTC of that day (by the machine's
+    clock), ``"now"`` the current time: what a daily forecast run from cron asks.
 
     >>> parse_utc("2016-12-19T15:00")
     Timestamp('2016-12-19 15:00:00+0000', tz='UTC')
     """
+    word = value.strip().lower() if isinstance(value, str) else None
+    if word in RELATIVE_DAYS:
+        return pd.Timestamp.now(tz="UTC").floor("D") + pd.Timedelta(days=RELATIVE_DAYS[word])
+    if word == "now":
+        return pd.Timestamp.now(tz="UTC")
     if isinstance(value, pd.Timestamp):
         ts = value
     else:
@@ -34,7 +46,8 @@ def parse_utc(value, field: str = "start") -> pd.Timestamp:
             ts = pd.NaT
     if ts is pd.NaT or pd.isna(ts):
         raise InputError(
-            f"{field} = {value!r} is not a UTC time; use ISO 8601 such as 2016-12-19T15:00:00"
+            f"{field} = {value!r} is not a UTC time; use ISO 8601 such as 2016-12-19T15:00:00, "
+            "or today, tomorrow (0h UTC) or now"
         )
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 

@@ -106,3 +106,23 @@ def test_relay_without_demands_is_an_error(tmp_path, capsys):
     path.write_text(text[:text.index("[[demands]]")])
     code, _, err = run(capsys, "relay", str(path), "--no-progress")
     assert code == 2 and "has no [[demands]]" in err
+
+
+def test_tle_replaces_the_scenarios_element_sets(tmp_path, capsys):
+    """--tle plans from a given element-set file; the file is checked and listed in run.json."""
+    lines = (ROOT / "data" / "tle" / "micius-41731.tle").read_text().splitlines()
+    old = tmp_path / "micius-2016.tle"  # only the element set of 2016-12-18
+    old.write_text("\n".join(lines[:3]) + "\n")
+    code, _, err = run(capsys, "schedule", "china-space-ground", "--tle", str(old), "--days", "1")
+    assert code == 2 and "element epoch 2016-12-18" in err  # 4.4 years from the start
+    out = tmp_path / "sched"
+    code, stdout, err = run(capsys, "schedule", "china-space-ground", "--tle", str(old),
+                            "--start", "2016-12-19", "--days", "1", "--no-progress",
+                            "-o", str(out))
+    assert code == 0, err
+    served = pd.read_csv(out / "schedule.csv")
+    assert len(served) > 0 and served["satellite"].eq("Micius").all()  # the scenario's name
+    inputs = {Path(i["path"]).name for i in json.loads((out / "run.json").read_text())["inputs"]}
+    assert inputs == {"china-space-ground.toml", "micius-2016.tle"}
+    code, _, err = run(capsys, "forecast", "china-space-ground", "--tle", str(tmp_path / "no.tle"))
+    assert code == 2 and "no.tle' is neither a bundled set" in err

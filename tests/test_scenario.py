@@ -10,6 +10,7 @@ from orbitqkd.errors import InputError, OrbitQKDError, UnknownNameError
 from orbitqkd.chain import (relay_scenario, scenario_candidates, scenario_satellites,
                                schedule_scenario)
 from orbitqkd.io.scenario import Scenario, bundled_scenarios
+from orbitqkd.timescales import parse_utc
 
 MICIUS = """
 [scenario]
@@ -226,3 +227,23 @@ def test_unknown_keys_are_refused(key, table):
     doc = _set(BASE, (table, key), 1)
     with pytest.raises(InputError, match="is not known; allowed keys"):
         Scenario.from_dict(doc)
+
+
+def test_with_tle_keeps_each_blocks_selection_and_refuses_element_only_scenarios():
+    sc = Scenario.from_toml("china-space-ground")
+    swapped = sc.with_tle("micius")
+    assert [s.tle for s in swapped.satellites] == ["micius"] * len(sc.satellites)
+    assert [s.norad_ids for s in swapped.satellites] == [s.norad_ids for s in sc.satellites]
+    design = Scenario.from_toml(data_path("scenarios", "design", "design-europe.toml"))
+    with pytest.raises(InputError, match="takes no satellite from a tle"):
+        design.with_tle("micius")
+
+
+def test_start_words_are_utc_midnights():
+    now = pd.Timestamp.now(tz="UTC")
+    today, tomorrow = parse_utc("today"), parse_utc(" Tomorrow ")
+    assert today == now.floor("D") or today == now.floor("D") + pd.Timedelta(days=1)
+    assert tomorrow - today == pd.Timedelta(days=1) and tomorrow.tz is not None
+    assert abs(parse_utc("now") - now) < pd.Timedelta(minutes=5)
+    with pytest.raises(InputError, match="today, tomorrow"):
+        parse_utc("yesterday-ish")

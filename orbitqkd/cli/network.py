@@ -30,7 +30,7 @@ from ..plot import gantt_figure, relay_figure
 from .app import app, check_outputs, emit_table, show_progress, write_folder
 from .checks import check_climate, check_epochs, check_passes_table
 from .options import (AllowStale, Climate, Format, OutputFolder, Progress, SampleS, ScenarioArg,
-                      ScenarioDays, ScenarioStart, Scheduler)
+                      ScenarioDays, ScenarioStart, ScenarioTle, Scheduler)
 
 
 class Method(str, Enum):
@@ -58,21 +58,24 @@ MethodOption = Annotated[Optional[Method], typer.Option(
     help="Exact MILP (HiGHS) or the greedy heuristic; default the scenario's.")]
 
 
-def load_scenario(scenario: str, start: Optional[str], days: Optional[float]) -> Scenario:
-    """The scenario named on the command line, with ``--start`` and ``--days`` applied."""
+def load_scenario(scenario: str, start: Optional[str], days: Optional[float],
+                  tle: Optional[str] = None) -> Scenario:
+    """The scenario named on the command line, with --start, --days and --tle applied."""
     sc = Scenario.from_toml(scenario)
     changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
-    return sc.replace(**changes) if changes else sc
+    sc = sc.replace(**changes) if changes else sc
+    return sc.with_tle(tle) if tle is not None else sc
 
 
-def prepare(scenario: str, start, days, climate, passes, output, allow_stale):
+def prepare(scenario: str, start, days, climate, passes, output, allow_stale, tle=None):
     """Load the scenario and check every input and the output folder, before any work.
 
     Returns the scenario, the passes read from ``--passes`` (or None) and the
-    scenario file (an input of run.json).
+    input files of run.json (the scenario, and the climate, passes and
+    element-set files given).
     """
     check_outputs(folders=[("output", output)])
-    sc = load_scenario(scenario, start, days)
+    sc = load_scenario(scenario, start, days, tle)
     check_climate(climate, sc)
     table = None
     if passes is not None:
@@ -83,7 +86,9 @@ def prepare(scenario: str, start, days, climate, passes, output, allow_stale):
     else:
         sats, _ = scenario_satellites(sc)
         check_epochs(sats, sc.start, sc.end, allow_stale)
-    return sc, table, _scenario_path(scenario)
+    inputs = [_scenario_path(scenario)] + [Path(f) for f in (climate, passes, tle)
+                                           if f is not None and Path(f).is_file()]
+    return sc, table, inputs
 
 
 def _candidates(sc: Scenario, passes: Optional[pd.DataFrame], climate, step_s, progress,
@@ -123,7 +128,8 @@ def _stage(progress: bool, text: str) -> None:
 @app.command("schedule")
 def schedule(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
+    tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[Objective], typer.Option(
         help="Total key, max-min fairness across stations, or per-station demands; default "
@@ -136,7 +142,7 @@ def schedule(
     with 'served'), stations.csv, schedule.json (served passes), summary.json, gantt.png
     and run.json.
     """
-    sc, table, source = prepare(scenario, start, days, climate, passes, output, allow_stale)
+    sc, table, inputs = prepare(scenario, start, days, climate, passes, output, allow_stale, tle)
     progress = show_progress(progress)
     candidates = _candidates(sc, table, climate, sample_s, progress, scheduler)
     _stage(progress, f"scheduling {len(candidates)} candidate passes ...")
@@ -157,13 +163,14 @@ def schedule(
                 "summary.json": summary},
                "gantt.png",
                gantt_figure(result, f"{sc.name}: served passes ({result.method}, "
-                                    f"{result.objective})"), [source])
+                                    f"{result.objective})"), inputs)
 
 
 @app.command("relay")
 def relay(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
+    tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[RelayObjective], typer.Option(
         help="Relay objective: weighted delivered key, or max-min fairness across user pairs; "
@@ -175,7 +182,7 @@ def relay(
     Prints the key per user pair; -o FOLDER writes demands.csv, daily.csv, edges.csv,
     served.csv, relay.json, relay.png and run.json.
     """
-    sc, table, source = prepare(scenario, start, days, climate, passes, output, allow_stale)
+    sc, table, inputs = prepare(scenario, start, days, climate, passes, output, allow_stale, tle)
     if not sc.demands:
         raise InputError(f"scenario {sc.name!r} has no [[demands]]; give at least one "
                          "user pair to relay key between")
@@ -204,13 +211,14 @@ def relay(
                {"relay.json": {"scenario": sc.name, "start_utc": iso_ms_one(sc.start),
                                **flow.summary()}},
                "relay.png", relay_figure(flow, f"{sc.name}: key delivered through trusted relays"),
-               [source])
+               inputs)
 
 
 @app.command("forecast")
 def forecast(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
-    climate: Climate = None, sample_s: SampleS = 5.0, progress: Progress = None,
+    tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    progress: Progress = None,
     scheduler: Scheduler = None,
     samples: Annotated[int, typer.Option(
         min=10, max=100000, help="Cloud-cover Monte Carlo draws for the per-station bands.")] = 500,
@@ -241,7 +249,7 @@ def forecast(
     if relay_samples > samples:
         raise InputError(f"relay_samples = {relay_samples} is outside the range "
                          f"0 <= relay_samples <= samples = {samples}")
-    sc, _, source = prepare(scenario, start, days, climate, None, output, allow_stale)
+    sc, _, inputs = prepare(scenario, start, days, climate, None, output, allow_stale, tle)
     progress = show_progress(progress)
     weather_table = read_weather(weather) if weather is not None else None
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
@@ -264,6 +272,7 @@ def forecast(
                  + f", correlated between stations over {cloud_correlation_km:g} km.")
         shown = dict(result)
         shown["schedule"] = result["schedule"]
-        write_folder(output, {}, {}, {}, inputs=[source], writers=[
+        inputs += [weather] if weather is not None else []
+        write_folder(output, {}, {}, {}, inputs=inputs, writers=[
             lambda folder: write_forecast(shown, folder, title=f"Key forecast: {sc.name}",
                                           notes=notes)])

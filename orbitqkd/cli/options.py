@@ -36,8 +36,8 @@ Name = Annotated[Optional[list[str]], typer.Option(
     help="Keep only satellites whose name contains this text (case-insensitive). "
          "Repeat for several.")]
 Start = Annotated[Optional[str], typer.Option(
-    help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00). Default: 0h UTC on the day of the "
-         "newest element epoch.")]
+    help="UTC start, ISO 8601 (e.g. 2016-12-19T00:00), or today / tomorrow (0h UTC) or now. "
+         "Default: 0h UTC on the day of the newest element epoch.")]
 Days = Annotated[float, typer.Option(min=1e-3, max=MAX_DAYS,
                                      help=f"Length of the span in days (at most {MAX_DAYS:g}).")]
 AllowStale = Annotated[bool, typer.Option(
@@ -85,7 +85,13 @@ ScenarioArg = Annotated[str, typer.Argument(
     help="Scenario TOML file, or the name of a bundled one (see data/scenarios/: "
          "china-space-ground, china-austria, china-south-africa, europe-glonass, uk-fibre).")]
 ScenarioStart = Annotated[Optional[str], typer.Option(
-    help="UTC start, ISO 8601; default the scenario's start.")]
+    help="UTC start, ISO 8601, or today / tomorrow (0h UTC) or now; default the scenario's "
+         "start.")]
+ScenarioTle = Annotated[Optional[str], typer.Option(
+    "--tle",
+    help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file for the scenario's "
+         "satellites: replaces the tle of every [[satellites]] block, which keeps its "
+         "norad_ids/names (e.g. this morning's element sets for --start tomorrow).")]
 ScenarioDays = Annotated[Optional[float], typer.Option(
     min=1e-3, max=MAX_DAYS, help=f"Length of the span in days (at most {MAX_DAYS:g}); default "
                                  "the scenario's.")]

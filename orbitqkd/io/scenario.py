@@ -461,6 +461,27 @@ class Scenario:
             changes["start"] = parse_utc(changes["start"], "start")
         return dataclasses.replace(self, **changes)
 
+    def with_tle(self, tle) -> "Scenario":
+        """A copy whose satellites take their elements from ``tle``.
+
+        ``tle`` (a bundled set name or a TLE/3LE/OMM path) replaces the source
+        of every ``[[satellites]]`` block that names a ``tle``; each keeps its
+        ``norad_ids``/``names`` selection and link. This is how a daily run
+        plans tomorrow from this morning's element sets. Blocks of
+        ``elements`` or ``walker`` are kept as they are; a scenario with none
+        that names a ``tle`` is refused.
+        """
+        tle = str(tle)
+        if not any(spec.tle for spec in self.satellites):
+            raise InputError(f"tle = {tle!r}: scenario {self.name!r} takes no satellite from a "
+                             "tle (its satellites come from elements or walker)")
+        if tle.lower() not in BUNDLED_TLE and not Path(tle).is_file():
+            raise InputError(f"tle = {tle!r} is neither a bundled set "
+                             f"({', '.join(sorted(BUNDLED_TLE))}) nor a file")
+        sats = tuple(dataclasses.replace(spec, tle=tle) if spec.tle else spec
+                     for spec in self.satellites)
+        return dataclasses.replace(self, satellites=sats)
+
 
 def _isl_link(table) -> InterSatelliteLink | None:
     """The ``[isl]`` table as an :class:`~orbitqkd.core.isl.InterSatelliteLink` (None if absent)."""
