@@ -241,3 +241,20 @@ def test_cli_help_and_no_arguments_unchanged(capsys):
     assert "Usage: orbitqkd passes" in capsys.readouterr().out
     assert main([]) == 2  # no_args_is_help: the help, as before
     assert "passes-dask" in capsys.readouterr().out
+
+
+def test_help_texts_hold_no_text_rich_would_take_for_markup():
+    """Rich reads "[design]" or "[[satellites]]" as a markup tag and drops it from --help."""
+    import re
+
+    import typer.main
+
+    from orbitqkd.cli.app import COMMANDS, app
+
+    group = typer.main.get_command(app)
+    tag = re.compile(r"\[[A-Za-z/@#\[]")
+    for name in COMMANDS:
+        command = group.get_command(None, name)
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
+        assert not [t for t in texts if tag.search(t)], name
+        assert not tag.search(COMMANDS[name][1]), name

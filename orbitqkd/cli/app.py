@@ -22,7 +22,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 import typer.core
 import typer.main
@@ -69,7 +68,7 @@ COMMANDS = {
                             "with P10/P50/P90 over clouds."),
     "validate": ("validate", "Run every validation case (flown experiments) and print published "
                              "against model values."),
-    "design": ("design", "Evaluate every design of the scenario's [design] table over its "
+    "design": ("design", "Evaluate every design of the scenario's design table over its "
                          "representative span."),
 }
 
@@ -86,7 +85,8 @@ class LazyGroup(typer.core.TyperGroup):
         if cmd_name in self.commands or cmd_name not in COMMANDS:
             return super().get_command(ctx, cmd_name)
         if self._listing:  # the root help: the name and one line suffice
-            return click.Command(cmd_name, help=COMMANDS[cmd_name][1])
+            # typer's own command class: typer >= 0.20 vendors click, so no bare click import
+            return typer.core.TyperCommand(cmd_name, help=COMMANDS[cmd_name][1])
         importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
         command = typer.main.get_command(app).commands.get(cmd_name)
         if command is not None:

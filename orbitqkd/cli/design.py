@@ -15,7 +15,7 @@ from .app import app, emit_table, write_folder
 from .options import Progress, ScenarioStart, Scheduler
 
 DesignScenarioArg = Annotated[str, typer.Argument(
-    help="Scenario TOML file with a [design] table, or a bundled design scenario "
+    help="Scenario TOML file with a design table, or a bundled design scenario "
          "(data/scenarios/design/: design-europe).")]
 
 
@@ -38,7 +38,7 @@ def design(
         help="Write designs.csv/.parquet (every design), pareto.csv/.parquet (the front) and "
              "pareto.png here; created if missing.")] = None,
 ):
-    """Evaluate every design of the scenario's [design] table over its representative span."""
+    """Evaluate every design of the scenario's design table over its representative span."""
     sc = load_design_scenario(scenario)
     if start is not None:
         sc = sc.replace(start=start)

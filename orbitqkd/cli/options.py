@@ -90,7 +90,7 @@ ScenarioStart = Annotated[Optional[str], typer.Option(
 ScenarioTle = Annotated[Optional[str], typer.Option(
     "--tle",
     help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file for the scenario's "
-         "satellites: replaces the tle of every [[satellites]] block, which keeps its "
+         "satellites: replaces the tle of every satellites table, which keeps its "
          "norad_ids/names (e.g. this morning's element sets for --start tomorrow).")]
 ScenarioDays = Annotated[Optional[float], typer.Option(
     min=1e-3, max=MAX_DAYS, help=f"Length of the span in days (at most {MAX_DAYS:g}); default "
