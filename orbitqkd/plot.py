@@ -163,6 +163,32 @@ def relay_figure(result: RelayResult, title: str | None = None):
     return fig
 
 
+def stores_figure(result: RelayResult, title: str | None = None):
+    """Key held at each node over time (steps, log scale): satellites solid, ground nodes dashed."""
+    stores = result.stores
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    held = stores[stores["stored_bits"] > 0] if len(stores) else stores
+    if not len(held):
+        ax.text(0.5, 0.5, "no key held", ha="center", transform=ax.transAxes)
+    for node, rows in held.groupby("node", sort=False):
+        rows = stores[stores["node"] == node]
+        times = pd.to_datetime(rows["end_utc"])  # held at the end of each period
+        bits = rows["stored_bits"].to_numpy(float)
+        style = "-" if rows["kind"].iloc[0] == "satellite" else "--"
+        ax.step(times, np.where(bits > 0, bits, np.nan), where="post", ls=style, lw=1.2,
+                label=f"{node} ({rows['kind'].iloc[0]})")
+    if len(held):
+        ax.set_yscale("log")
+        ax.legend(fontsize="x-small", loc="best", ncol=2)
+    ax.set_xlabel("UTC")
+    ax.set_ylabel("key held [bit]")
+    ax.set_title(title or "Key held at each node (unused link key + key in transit)")
+    ax.grid(alpha=0.3)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
 def forecast_figure(result: dict, title: str = "Secret key forecast"):
     """Expected key per day with P10-P90 bands: one panel for stations, one for user pairs."""
     panels = [("stations", "station", "ground station (shared with the satellite)")]

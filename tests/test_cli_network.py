@@ -56,6 +56,9 @@ def test_relay_from_a_written_schedule(tmp_path, capsys):
     assert daily["bits"].sum() == pytest.approx(demands["delivered_bits"].sum(), rel=1e-9)
     assert json.loads((out / "relay.json").read_text())["objective"] == "maxmin"
     assert (out / "relay.png").stat().st_size > 10_000
+    stores = pd.read_csv(out / "stores.csv")
+    assert {"node", "kind", "end_utc", "stored_bits"} <= set(stores.columns)
+    assert (out / "stores.png").read_bytes()[:4] == b"\x89PNG"
     # the same as predicting and scheduling in one go
     code, stdout2, _ = run(capsys, "relay", "china-austria", "--no-progress")
     assert code == 0 and stdout2 == stdout

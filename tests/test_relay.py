@@ -6,6 +6,8 @@ import pytest
 from orbitqkd.errors import InputError, UnknownNameError
 from orbitqkd.core.keyrate.fibre import decoy_bb84_fibre_rate_bps
 from orbitqkd.model import Demand, FibreLink
+from orbitqkd.chain import relay_scenario, scenario_candidates, schedule_scenario
+from orbitqkd.io.scenario import Scenario
 from orbitqkd.network.relay import _periods, relay_flow
 
 DAY = pd.Timestamp("2017-06-15T00:00Z")
@@ -194,3 +196,40 @@ def test_periods_cut_idle_gaps_at_utc_midnight_and_clip_to_the_horizon():
     assert per.bounds_s == [(0.0, 7000.0), (7000.0, 10800.0), (10800.0, 97200.0),
                             (97200.0, 108000.0)]
     assert per.pass_period == [0]
+
+
+@pytest.mark.parametrize("store_bits, delivered, micius, xinglong, graz", [
+    # 400 kbit made with Xinglong at 17:00; at 21:00 300 kbit with Graz relays 300 kbit of it
+    (1e6, 3e5, [4e5, 1e5], [4e5, 1e5], [0.0, 0.0]),
+    # a 200 kbit store keeps half the Xinglong key; 100 kbit of Graz's is left over
+    (2e5, 2e5, [2e5, 1e5], [2e5, 0.0], [0.0, 1e5]),
+])
+def test_stored_key_by_hand(store_bits, delivered, micius, xinglong, graz):
+    p = pd.DataFrame({"satellite": ["Micius", "Micius"], "station": ["Xinglong", "Graz"],
+                      "culmination_utc": pd.to_datetime(["2017-06-15T17:00Z",
+                                                         "2017-06-15T21:00Z"]),
+                      "expected_key_bits": [4e5, 3e5]})
+    r = relay_flow(p, demands=[Demand("Xinglong", "Graz")], key_store_bits=store_bits)
+    assert r.demands["delivered_bits"].iloc[0] == pytest.approx(delivered, rel=1e-6)
+    st = r.stores
+    after = {t: st["end_utc"] == pd.Timestamp(t) for t in ("2017-06-15T17:10Z",
+                                                          "2017-06-15T21:10Z")}
+    for node, expected in (("Micius", micius), ("Xinglong", xinglong), ("Graz", graz)):
+        got = [st.loc[after[t] & (st["node"] == node), "stored_bits"].item() for t in after]
+        assert got == pytest.approx(expected, abs=1e-3), node
+    assert (st.loc[st["end_utc"] <= pd.Timestamp("2017-06-15T17:00Z"), "stored_bits"] == 0).all()
+    assert set(st["kind"]) == {"satellite", "ground"}
+
+
+def test_stored_key_respects_every_store_and_covers_every_period():
+    sc = Scenario.from_toml("china-austria")
+    served = schedule_scenario(sc, scenario_candidates(sc).table).served
+    r = relay_scenario(sc, served)
+    st = r.stores
+    assert len(st) == r.size["periods"] * st["node"].nunique()
+    assert (st[["link_key_bits", "relayed_key_bits"]] >= -1e-6).all().all()
+    micius = st[st["node"] == "Micius"]
+    assert (micius["stored_bits"] <= sc.key_store_bits + 1e-3).all()
+    assert micius["stored_bits"].max() > 0
+    # a fibre end keeps the key its fibre link made and no pair used (Gbit a day)
+    assert st.loc[st["node"] == "Vienna", "link_key_bits"].iloc[-1] > 1e9

@@ -26,7 +26,7 @@ from ..io.report import write_forecast
 from ..io.scenario import Scenario, _scenario_path
 from ..io.weather import read_weather
 from ..io.tables import iso_ms_one, round_times_ms, whole_bits
-from ..plot import gantt_figure, relay_figure
+from ..plot import gantt_figure, relay_figure, stores_figure
 from .app import app, check_outputs, emit_table, show_progress, write_folder
 from .checks import check_climate, check_epochs, check_passes_table
 from .options import (AllowStale, Climate, Format, OutputFolder, Progress, SampleS, ScenarioArg,
@@ -112,12 +112,13 @@ def _summary_line(summary: dict) -> str:
             f"gap {round(100 * summary['gap'], 6):.3g} %, {summary['solve_time_s']:.2f} s")
 
 
-def _write(out: Path, tables: dict, documents: dict, figure_name: str, figure, inputs) -> None:
+def _write(out: Path, tables: dict, documents: dict, figures: dict, inputs) -> None:
     try:
         write_folder(out, {k: round_times_ms(v) for k, v in tables.items()}, documents,
-                     {figure_name: figure}, inputs=inputs)
+                     figures, inputs=inputs)
     finally:
-        plt.close(figure)
+        for figure in figures.values():
+            plt.close(figure)
 
 
 def _stage(progress: bool, text: str) -> None:
@@ -161,9 +162,8 @@ def schedule(
                 "stations.csv": result.stations},
                {"schedule.json": schedule_json(round_times_ms(result.served)),
                 "summary.json": summary},
-               "gantt.png",
-               gantt_figure(result, f"{sc.name}: served passes ({result.method}, "
-                                    f"{result.objective})"), inputs)
+               {"gantt.png": gantt_figure(result, f"{sc.name}: served passes ({result.method}, "
+                                                  f"{result.objective})")}, inputs)
 
 
 @app.command("relay")
@@ -180,7 +180,8 @@ def relay(
     """Forward key between user pairs through trusted satellites and fibre (time-expanded LP).
 
     Prints the key per user pair; -o FOLDER writes demands.csv, daily.csv, edges.csv,
-    served.csv, relay.json, relay.png and run.json.
+    served.csv, stores.csv (key held at each node over time), relay.json, relay.png,
+    stores.png and run.json.
     """
     sc, table, inputs = prepare(scenario, start, days, climate, passes, output, allow_stale, tle)
     if not sc.demands:
@@ -207,10 +208,11 @@ def relay(
     if output is not None:
         _write(output,
                {"demands.csv": flow.demands, "daily.csv": flow.daily, "edges.csv": flow.edges,
-                "served.csv": served},
+                "served.csv": served, "stores.csv": flow.stores},
                {"relay.json": {"scenario": sc.name, "start_utc": iso_ms_one(sc.start),
                                **flow.summary()}},
-               "relay.png", relay_figure(flow, f"{sc.name}: key delivered through trusted relays"),
+               {"relay.png": relay_figure(flow, f"{sc.name}: key delivered through trusted relays"),
+                "stores.png": stores_figure(flow, f"{sc.name}: key held at each node")},
                inputs)
 
 

@@ -112,6 +112,11 @@ class RelayResult:
     status : str
     size : dict
         LP size: variables, constraints, periods.
+    stores : DataFrame
+        Key held at each node at the end of each period of the time
+        expansion (see ``_store_table``): ``node``, ``kind`` (``'satellite'`` or
+        ``'ground'``), ``start_utc``, ``end_utc``, ``link_key_bits``,
+        ``relayed_key_bits`` and ``stored_bits``.
     """
 
     demands: pd.DataFrame
@@ -123,6 +128,7 @@ class RelayResult:
     solve_time_s: float
     status: str
     size: dict
+    stores: pd.DataFrame
 
     def summary(self) -> dict:
         return {"objective": self.objective, "objective_value": self.objective_value,
@@ -692,6 +698,68 @@ def _daily_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
     return daily
 
 
+STORE_COLUMNS = ["node", "kind", "start_utc", "end_utc", "link_key_bits", "relayed_key_bits",
+                 "stored_bits"]
+
+
+def _forward_fill(values: dict[int, float], n: int) -> np.ndarray:
+    """A per-period series from values set in some periods, held until the next (0 before)."""
+    out = np.zeros(n)
+    for t in sorted(values):
+        out[t:] = values[t]
+    return out
+
+
+def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp) -> pd.DataFrame:
+    """Key held at each node at the end of each period [bit]: :attr:`RelayResult.stores`.
+
+    *Link key* is what each link's two ends share and have not yet used:
+    ``pool[e,t] = pool[e,t-] + g[e,t] - sum_c f[c,e,t]``, the recursion of the
+    LP's pool rows without its optional discard (the LP may drop left-over key
+    it has no use for; a node keeps it), capped by the ground store on fibre.
+    Both ends of a link hold its key. *Relayed key* is key in transit held for
+    user pairs at a trusted node (``sum_c h[c,n,t]``, fixed by conservation).
+    A satellite never holds more than its key store (``key_store_bits``): when
+    its links' key and the key in transit exceed it, its links' key is cut
+    (each in proportion) in that period, as the LP's store rows require.
+    """
+    n_per = net.periods.n
+    in_transit: dict[str, dict[int, float]] = defaultdict(dict)
+    for (n, t), cols in held.items():  # set in the node's periods, held until its next
+        in_transit[n][t] = sum(x[j] for j in cols) * net.scale
+    relayed = {n: _forward_fill(in_transit.get(n, {}), n_per)
+               for n in list(net.satellites) + list(net.ground)}
+    active_at: dict[int, list[int]] = defaultdict(list)
+    for e in range(len(net.links)):
+        for t in net.active[e]:
+            active_at[t].append(e)
+    own = {s: [e for e, (u, v, _) in enumerate(net.links) if s in (u, v)]
+           for s in net.satellites if math.isfinite(net.stores[s])}
+    pool = np.zeros(len(net.links))
+    link_key = {n: np.zeros(n_per) for n in relayed}
+    for t in range(n_per):
+        for e in active_at.get(t, []):
+            used = sum(x[j] for _, _, j in flows.on_link[e, t]) * net.scale
+            cap = net.ground_store_bits if net.links[e][2] == "fibre" else np.inf
+            pool[e] = min(max(pool[e] + net.gen[e].get(t, 0.0) - used, 0.0), cap)
+        for s, edges in own.items():
+            room = max(net.stores[s] - relayed[s][t], 0.0)
+            total = pool[edges].sum()
+            if total > room:
+                pool[edges] *= room / total
+        for e, (u, v, _) in enumerate(net.links):
+            link_key[u][t] += pool[e]
+            link_key[v][t] += pool[e]
+    starts = [start + pd.Timedelta(seconds=a) for a, _ in net.periods.bounds_s]
+    ends = [start + pd.Timedelta(seconds=b) for _, b in net.periods.bounds_s]
+    frames = [pd.DataFrame({
+        "node": node, "kind": "satellite" if node in net.stores else "ground",
+        "start_utc": starts, "end_utc": ends, "link_key_bits": link_key[node],
+        "relayed_key_bits": relayed[node], "stored_bits": link_key[node] + relayed[node]})
+        for node in relayed]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=STORE_COLUMNS)
+
+
 def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[Demand] = (),
                key_store_bits: float | Mapping[str, float] = math.inf, start=None,
                days: float | None = None, time_step_s: float = 600.0,
@@ -760,7 +828,8 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
             "periods": net.periods.n}
     return RelayResult(_demand_table(net, flows, delivered, x), _edge_table(net, flows, x),
                        _daily_table(net, flows, x), objective, value, float(days),
-                       time.perf_counter() - t0, message, size)
+                       time.perf_counter() - t0, message, size,
+                       _store_table(net, flows, held, x, start))
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
