@@ -22,7 +22,8 @@ def _names(requirements) -> set[str]:
 def test_every_third_party_import_is_a_declared_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     required = _names(project["dependencies"])
-    optional = _names(project["optional-dependencies"]["scale"]) | {"distributed"}
+    extras = project["optional-dependencies"]
+    optional = _names(extras["scale"]) | _names(extras["weather"]) | {"distributed"}
     imported: dict[str, set[str]] = {}
     for path in (ROOT / "orbitqkd").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -42,6 +43,7 @@ def test_every_third_party_import_is_a_declared_dependency():
         if not names & (required | optional):
             undeclared[top] = sorted(files)
     assert not undeclared, f"imported but not in pyproject dependencies: {undeclared}"
-    # the Dask extra is imported only inside the executor that needs it
-    for top in ("dask", "distributed"):
-        assert imported.get(top, set()) <= {"orbitqkd/executors.py"}
+    # the extras are imported only inside the one module that needs each
+    for top, home in (("dask", "executors.py"), ("distributed", "executors.py"),
+                      ("xarray", "io/weather.py")):
+        assert imported.get(top, set()) <= {f"orbitqkd/{home}"}

@@ -92,3 +92,96 @@ def test_forecast_with_real_weather_differs_from_climatology():
     pairs = wx["pairs"]
     assert list(pairs.date) == ["2025-01-06", "2025-01-07", "2025-01-08"]
     assert pairs.p_demand_met.between(0, 1).all() and (pairs.demand_bits == 1e4).all()
+
+
+def _tmy_grid(path, *, era5=False, raleigh=np.nan):
+    """A cloud-cover grid over North Carolina holding, in Greensboro's cell, the bundled TMY3
+    opaque cover of Greensboro; the other cells hold other values (``raleigh`` in Raleigh's)."""
+    xr = pytest.importorskip("xarray")
+    w = bundled_weather()
+    g = w[w.station == "Greensboro"].drop_duplicates("time_utc").sort_values("time_utc")
+    times = pd.DatetimeIndex(g["time_utc"]).tz_convert(None).to_numpy()
+    lats = np.array([35.5, 36.0, 36.5])
+    lons = np.array([-80.5, -80.0, -79.5, -79.0, -78.5])
+    rng = np.random.default_rng(1)
+    cover = rng.uniform(0, 1, (len(times), len(lats), len(lons)))
+    cover[:, 1, 1] = 1.0 - g["cloud_free_probability"].to_numpy()  # Greensboro 36.1 N 79.95 W
+    cover[:, 1, 4] = raleigh  # Raleigh 35.78 N 78.64 W
+    lon_name, time_name = ("longitude", "valid_time") if era5 else ("lon", "time")
+    da = xr.DataArray(cover, dims=(time_name, "latitude", lon_name),
+                      coords={time_name: times, "latitude": lats,
+                              lon_name: lons % 360 if era5 else lons})
+    if era5:  # ERA5 files from the CDS carry an ensemble dimension of length 1
+        da = da.expand_dims(number=[0], axis=1)
+    da.to_dataset(name="tcc").to_netcdf(path, engine="h5netcdf")
+    return g
+
+
+@pytest.mark.parametrize("era5", [False, True])
+def test_gridded_weather_samples_each_stations_nearest_cell(tmp_path, era5):
+    from orbitqkd import Scenario
+
+    sc = Scenario.from_toml("us-east-weather")
+    g = _tmy_grid(tmp_path / "tcc.nc", era5=era5, raleigh=0.25)
+    got = read_weather(tmp_path / "tcc.nc", stations=sc.stations)
+    gb = got[got.station == "Greensboro"]
+    np.testing.assert_allclose(gb["cloud_free_probability"], g["cloud_free_probability"],
+                               atol=1e-12)
+    assert (gb["time_utc"].to_numpy() == g["time_utc"].to_numpy()).all()
+    rl = got[got.station == "Raleigh"]
+    assert np.allclose(rl["cloud_free_probability"], 0.75)
+    assert (rl["latitude_deg"].iloc[0], rl["longitude_deg"].iloc[0] % 360) == (36.0, 281.5)
+
+
+def test_gridded_weather_forecast_equals_the_same_values_from_csv(tmp_path):
+    """The NetCDF path and the CSV path give the same forecast for the same cloud series."""
+    from orbitqkd import Scenario, forecast_scenario
+
+    sc = Scenario.from_toml("us-east-weather")
+    _tmy_grid(tmp_path / "tcc.nc")  # Raleigh's cell empty: Raleigh keeps its climatology
+    grid = read_weather(tmp_path / "tcc.nc", stations=sc.stations)
+    assert set(grid.station) == {"Greensboro"}
+    runs = [forecast_scenario(sc, samples=50, relay_samples=5, weather=w, typical_year=True)
+            for w in (grid, bundled_weather())]
+    pd.testing.assert_frame_equal(runs[0]["stations"], runs[1]["stations"])
+
+
+def test_bad_gridded_weather_is_one_line(tmp_path):
+    xr = pytest.importorskip("xarray")
+    from orbitqkd import GroundStation, Scenario
+
+    sc = Scenario.from_toml("us-east-weather")
+    _tmy_grid(tmp_path / "a.nc")
+    with pytest.raises(InputError, match="is gridded: give the stations"):
+        read_weather(tmp_path / "a.nc")
+    far = GroundStation("Graz", 47.07, 15.49, 500.0, aperture_m=1.5)
+    with pytest.raises(InputError, match="'Graz' .* lies outside the grid of 'a.nc'"):
+        read_weather(tmp_path / "a.nc", stations=[far])
+    t = pd.date_range("2025-01-06", periods=3, freq="h")
+    xr.DataArray(np.full((3, 1, 1), 80.0), dims=("time", "lat", "lon"),
+                 coords={"time": t, "lat": [36.0], "lon": [-80.0]}).to_dataset(
+        name="tcc").to_netcdf(tmp_path / "pct.nc", engine="h5netcdf")
+    with pytest.raises(InputError, match="tcc = 80 is outside 0-1"):
+        read_weather(tmp_path / "pct.nc", stations=sc.stations[:1])
+    xr.Dataset({"rain": (("time",), np.zeros(3))}, coords={"time": t, "lat": [1.0],
+                                                          "lon": [1.0]}).to_netcdf(
+        tmp_path / "rain.nc", engine="h5netcdf")
+    with pytest.raises(InputError, match="no cloud variable"):
+        read_weather(tmp_path / "rain.nc", stations=sc.stations)
+    (tmp_path / "junk.nc").write_text("not netcdf")
+    with pytest.raises(InputError, match="not a NetCDF file"):
+        read_weather(tmp_path / "junk.nc", stations=sc.stations)
+
+
+def test_forecast_cli_reads_gridded_weather(tmp_path, capsys):
+    from orbitqkd.cli import main
+
+    _tmy_grid(tmp_path / "tcc.nc", era5=True)
+    code = main(["forecast", "us-east-weather", "--weather", str(tmp_path / "tcc.nc"),
+                 "--typical-year", "--samples", "20", "--relay-samples", "2", "--format", "csv"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Greensboro" in out
+    code = main(["forecast", "us-east-weather", "--weather", str(tmp_path / "tcc.nc"),
+                 "--start", "2025-01-06", "--days", "1", "--samples", "20", "--relay-samples", "2"])
+    assert code == 0  # no typical year: no hour of 2025 in the grid, the climatology holds

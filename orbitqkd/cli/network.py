@@ -234,8 +234,9 @@ def forecast(
     weather: Annotated[Optional[Path], typer.Option(
         exists=True, dir_okay=False,
         help="Hourly cloud CSV (station, time_utc, cloud_free_probability or "
-             "opaque_cloud_tenths) from a forecast or reanalysis; replaces the climatology "
-             "where it covers a station and hour.")] = None,
+             "opaque_cloud_tenths), or a gridded NetCDF (.nc: tcc as in ERA5, or "
+             "cloud_free_probability; needs the weather extra), from a forecast or reanalysis; "
+             "replaces the climatology where it covers a station and hour.")] = None,
     typical_year: Annotated[bool, typer.Option(
         help="--weather is a typical year (TMY): match it by month, day and hour.")] = False,
     cloud_correlation_km: Annotated[float, typer.Option(
@@ -253,7 +254,7 @@ def forecast(
                          f"0 <= relay_samples <= samples = {samples}")
     sc, _, inputs = prepare(scenario, start, days, climate, None, output, allow_stale, tle)
     progress = show_progress(progress)
-    weather_table = read_weather(weather) if weather is not None else None
+    weather_table = read_weather(weather, stations=sc.stations) if weather is not None else None
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
                                climate_source=climate, step_s=sample_s, progress=progress,
                                executor=scheduler, weather=weather_table,

@@ -6,6 +6,12 @@ A weather file is a CSV with one row per station and hour: ``station``,
 of a line of sight is then taken as 1 - opaque fraction). Optional
 ``latitude_deg``/``longitude_deg`` columns are kept for reference.
 
+A *gridded* file (NetCDF, read through xarray: ``pip install 'orbitqkd[weather]'``)
+holds a cloud field on a latitude-longitude grid over time, e.g. ERA5 total
+cloud cover (``tcc``, 0-1; Hersbach et al., QJRMS 146, 1999 (2020)) or a
+forecast's: each station takes the series of its nearest grid point
+(:func:`read_weather_grid`).
+
 A *typical-year* file (TMY: each month from a different real year) is matched
 by month, day and hour to any requested date (``typical_year=True``).
 
@@ -27,16 +33,33 @@ from ..data import data_path
 from ..errors import DataFileError, InputError, check_range
 
 BUNDLED_WEATHER = ("weather", "tmy3_opaque_cloud_hourly.csv")
+#: Suffixes read as gridded NetCDF
+GRID_SUFFIXES = (".nc", ".nc4", ".netcdf")
+#: Variables of a gridded file: cloud-free probability [0-1], or cloud cover fraction [0-1]
+GRID_CLOUD_FREE = ("cloud_free_probability",)
+GRID_CLOUD_COVER = ("tcc", "total_cloud_cover", "cloud_cover")
+#: Spacing of the ERA5 single-level grid [deg] (Hersbach et al. 2020)
+ERA5_GRID_DEG = 0.25
+_GRID_COORDS = {"latitude": ("latitude", "lat"), "longitude": ("longitude", "lon"),
+                "time": ("time", "valid_time")}
 
 
-def read_weather(path: str | os.PathLike) -> pd.DataFrame:
+def read_weather(path: str | os.PathLike, stations=None) -> pd.DataFrame:
     """Read an hourly cloud file into ``station``, ``time_utc``, ``cloud_free_probability``.
 
-    Every bad field is one error naming the file, the line and the value.
+    A CSV per station, or a gridded NetCDF (``.nc``), which needs the
+    ``stations`` (:class:`~orbitqkd.GroundStation`) to sample: see
+    :func:`read_weather_grid`. Every bad field is one error naming the file,
+    the line and the value.
     """
     path = Path(path)
     if not path.is_file():
         raise DataFileError(f"weather file = '{path}' does not exist")
+    if path.suffix.lower() in GRID_SUFFIXES:
+        if stations is None:
+            raise InputError(f"weather file = '{path.name}' is gridded: give the stations to "
+                             "sample it at")
+        return read_weather_grid(path, stations)
     try:
         df = pd.read_csv(path)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -65,6 +88,82 @@ def read_weather(path: str | os.PathLike) -> pd.DataFrame:
                          "is not an ISO 8601 time")
     return pd.DataFrame({"station": df["station"].astype(str), "time_utc": times,
                          "cloud_free_probability": p})
+
+
+def _grid_name(ds, names, what: str, path: Path) -> str:
+    """The first of ``names`` that ``ds`` has, or one error naming what is allowed."""
+    for name in names:
+        if name in ds.variables:
+            return name
+    raise InputError(f"weather file = '{path.name}' has no {what} ({' or '.join(names)})")
+
+
+def read_weather_grid(path: str | os.PathLike, stations) -> pd.DataFrame:
+    """Cloud-free probability at each station from a gridded NetCDF cloud field.
+
+    The field is ``cloud_free_probability`` or a cloud cover fraction
+    (``tcc`` as ERA5 names it, ``total_cloud_cover`` or ``cloud_cover``; the
+    cloud-free probability of a line of sight is then 1 - cover, as for the
+    TMY opaque cover) over ``time`` (or ERA5's ``valid_time``), ``latitude``
+    and ``longitude`` (or ``lat``/``lon``; 0-360 or -180-180). Each station
+    takes its nearest grid point, which must lie within one grid spacing;
+    (a grid of one row or column: within 0.25 deg, ERA5's spacing);
+    dimensions of length 1 besides these (ERA5's ``number``, ``expver``) are
+    dropped.
+
+    Returns the table of :func:`read_weather`, with the grid point's
+    ``latitude_deg``/``longitude_deg``.
+    """
+    path = Path(path)
+    try:
+        import xarray as xr  # optional: the 'weather' extra
+    except ImportError:
+        raise InputError(f"weather file = '{path.name}' is NetCDF, which needs xarray: "
+                         "python -m pip install 'orbitqkd[weather]'") from None
+    try:
+        ds = xr.open_dataset(path)
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(f"weather file = '{path.name}' is not a NetCDF file xarray can read "
+                         f"({type(exc).__name__})") from None
+    with ds:
+        lat, lon, time = (_grid_name(ds, _GRID_COORDS[k], f"{k} coordinate", path)
+                          for k in ("latitude", "longitude", "time"))
+        var = _grid_name(ds, GRID_CLOUD_FREE + GRID_CLOUD_COVER, "cloud variable", path)
+        field = ds[var]
+        field = field.isel({d: 0 for d in field.dims if d not in (lat, lon, time)
+                            and field.sizes[d] == 1})
+        if set(field.dims) != {lat, lon, time}:
+            raise InputError(f"weather file = '{path.name}': {var} has dimensions "
+                             f"{tuple(field.dims)}; allowed ({time}, {lat}, {lon})")
+        lats, lons = (np.asarray(ds[c].to_numpy(), dtype=float) for c in (lat, lon))
+        times = pd.DatetimeIndex(pd.to_datetime(ds[time].to_numpy())).tz_localize("UTC")
+        # a grid of one row or column: ERA5's 0.25 deg spacing
+        step_lat = np.abs(np.diff(lats)).max() if len(lats) > 1 else ERA5_GRID_DEG
+        step_lon = np.abs(np.diff(lons)).max() if len(lons) > 1 else ERA5_GRID_DEG
+        east = lons.max() > 180.0
+        frames = []
+        for st in stations:
+            want = st.longitude_deg % 360.0 if east else st.longitude_deg
+            i = int(np.argmin(np.abs(lats - st.latitude_deg)))
+            j = int(np.argmin(np.abs(lons - want)))
+            if abs(lats[i] - st.latitude_deg) > step_lat or abs(lons[j] - want) > step_lon:
+                raise InputError(
+                    f"station {st.name!r} ({st.latitude_deg:g}, {st.longitude_deg:g}) lies "
+                    f"outside the grid of '{path.name}' (latitude {lats.min():g} to "
+                    f"{lats.max():g}, longitude {lons.min():g} to {lons.max():g})")
+            values = field.isel({lat: i, lon: j}).transpose(time).to_numpy().astype(float)
+            p = values if var in GRID_CLOUD_FREE else 1.0 - values
+            frames.append(pd.DataFrame({"station": st.name, "time_utc": times,
+                                        "cloud_free_probability": p,
+                                        "latitude_deg": lats[i], "longitude_deg": lons[j]}))
+    table = pd.concat(frames, ignore_index=True)
+    p = table["cloud_free_probability"].to_numpy(float)
+    bad = np.isfinite(p) & ((p < 0) | (p > 1))
+    if bad.any():
+        raise InputError(f"weather file = '{path.name}': {var} = "
+                         f"{(p[bad][0] if var in GRID_CLOUD_FREE else 1 - p[bad][0]):g} "
+                         "is outside 0-1 (a cover in percent must be divided by 100)")
+    return table[np.isfinite(p)].reset_index(drop=True)
 
 
 def bundled_weather() -> pd.DataFrame:
