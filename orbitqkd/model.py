@@ -619,12 +619,20 @@ class FibreLink:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Demand:
-    """A user pair wanting shared key: ``bits_per_day`` caps it, ``weight`` ranks it."""
+    """A user pair wanting shared key: ``bits_per_day`` caps it, ``weight`` ranks it.
+
+    ``hourly_use`` (24 non-negative weights, one per UTC hour, scaled to sum
+    to 1) makes the pair *use* its key through the day: hour ``h`` takes
+    ``bits_per_day x w_h`` from the key delivered so far (held at the pair's
+    end ``b`` until used), and what meets the demand is key used, not key
+    delivered. Without it the demand caps the key delivered in each UTC day.
+    """
 
     a: str
     b: str
     bits_per_day: float | None = None
     weight: float = 1.0
+    hourly_use: tuple = ()
 
     def __post_init__(self):
         if self.a == self.b:
@@ -633,6 +641,20 @@ class Demand:
             check_range(f"demand {self.a}-{self.b}: bits_per_day", self.bits_per_day, 0.0,
                         low_inclusive=False)
         check_range(f"demand {self.a}-{self.b}: weight", self.weight, 0.0, low_inclusive=False)
+        if len(self.hourly_use):
+            field = f"demand {self.a}-{self.b}: hourly_use"
+            w = np.asarray(self.hourly_use, dtype=float) if all(
+                isinstance(v, (int, float)) and not isinstance(v, bool)
+                for v in self.hourly_use) else None
+            if w is None or w.shape != (24,):
+                raise InputError(f"{field} = {list(self.hourly_use)!r} is not 24 numbers "
+                                 "(one per UTC hour)")
+            check_range(field, w, 0.0)
+            if not w.sum() > 0:
+                raise InputError(f"{field} is all zero; give the share of key used each hour")
+            if self.bits_per_day is None:
+                raise InputError(f"{field} needs bits_per_day (the key used in a day)")
+            object.__setattr__(self, "hourly_use", tuple(float(v) for v in w / w.sum()))
 
     @property
     def name(self) -> str:

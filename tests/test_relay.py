@@ -233,3 +233,34 @@ def test_stored_key_respects_every_store_and_covers_every_period():
     assert micius["stored_bits"].max() > 0
     # a fibre end keeps the key its fibre link made and no pair used (Gbit a day)
     assert st.loc[st["node"] == "Vienna", "link_key_bits"].iloc[-1] > 1e9
+
+
+@pytest.mark.parametrize("hourly_use, used_bits", [
+    ([1.0] * 24, 3e4),  # 10 kbit an hour: key arrives at 21:00, three hours are left
+    ([0.0] * 22 + [1.0, 0.0], 2.4e5),  # all of it at 22h, after the Graz pass
+    ([0.0] * 3 + [1.0] + [0.0] * 20, 0.0),  # all of it at 3h, before any key exists
+    ((), 2.4e5),  # no profile: the day's delivery is capped, not its use
+])
+def test_hourly_use_meets_the_demand_with_key_already_delivered(hourly_use, used_bits):
+    p = pd.DataFrame({"satellite": ["Micius", "Micius"], "station": ["Xinglong", "Graz"],
+                      "culmination_utc": pd.to_datetime(["2017-06-15T17:00Z",
+                                                         "2017-06-15T21:00Z"]),
+                      "expected_key_bits": [4e5, 3e5]})
+    d = Demand("Xinglong", "Graz", 2.4e5, hourly_use=tuple(hourly_use))
+    r = relay_flow(p, demands=[d], key_store_bits=1e6, start="2017-06-15", days=1)
+    assert r.demands["delivered_bits"].iloc[0] == pytest.approx(used_bits, abs=1e-3)
+    assert r.daily["bits"].sum() == pytest.approx(used_bits, abs=1e-3)
+    if hourly_use == [1.0] * 24:
+        # Graz holds what arrived in the 21:00-21:10 slot less the 1,667 bits used in it
+        graz = r.stores[r.stores["node"] == "Graz"]
+        assert graz["relayed_key_bits"].max() == pytest.approx(3e4 - 1e4 / 6, rel=1e-6)
+
+
+def test_hourly_use_is_checked():
+    with pytest.raises(InputError, match="hourly_use = .* is not 24 numbers"):
+        Demand("A", "B", 1e5, hourly_use=(1.0, 2.0))
+    with pytest.raises(InputError, match="needs bits_per_day"):
+        Demand("A", "B", hourly_use=(1.0,) * 24)
+    with pytest.raises(InputError, match="is all zero"):
+        Demand("A", "B", 1e5, hourly_use=(0.0,) * 24)
+    assert sum(Demand("A", "B", 1e5, hourly_use=(2.0,) * 24).hourly_use) == pytest.approx(1.0)

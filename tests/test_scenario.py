@@ -247,3 +247,18 @@ def test_start_words_are_utc_midnights():
     assert abs(parse_utc("now") - now) < pd.Timedelta(minutes=5)
     with pytest.raises(InputError, match="today, tomorrow"):
         parse_utc("yesterday-ish")
+
+
+def test_demand_hourly_use_from_a_scenario_file(tmp_path):
+    text = data_path("scenarios", "china-austria.toml").read_text().replace(
+        'a = "Beijing"\nb = "Vienna"',
+        'a = "Beijing"\nb = "Vienna"\nbits_per_day = 1e5\nhourly_use = ' + str([1] * 8 + [3] * 16))
+    sc = Scenario.from_toml(write(tmp_path, text))
+    use = sc.demands[1].hourly_use
+    assert len(use) == 24 and use[0] == pytest.approx(1 / 56) and use[8] == pytest.approx(3 / 56)
+    served = schedule_scenario(sc).served
+    flow = relay_scenario(sc, served)
+    assert flow.demands.set_index("demand").loc["Beijing-Vienna", "delivered_bits"] <= 1e5 * 3
+    bad = text.replace(str([1] * 8 + [3] * 16), '"all day"')
+    with pytest.raises(InputError, match="hourly_use = 'all day' is not a list"):
+        Scenario.from_toml(write(tmp_path, bad, "bad.toml"))

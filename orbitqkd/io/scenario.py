@@ -52,7 +52,7 @@ File layout (every table but ``[scenario]`` and ``[[satellites]]`` optional)::
     b = "Vienna"
     length_km = 150.0
 
-    [[demands]]                 # orbitqkd.Demand: a, b, bits_per_day, weight
+    [[demands]]                 # orbitqkd.Demand: a, b, bits_per_day, weight, hourly_use
     a = "Xinglong"
     b = "Vienna"
 
@@ -122,7 +122,7 @@ _FIBRE_KEYS = ("a", "b", "length_km", "rate_bps", "attenuation_db_per_km",
                "repetition_rate_hz", "detector_efficiency", "dark_count_probability",
                "misalignment_error", "mean_photon_number", "error_correction_efficiency",
                "sifting_factor")
-_DEMAND_KEYS = ("a", "b", "bits_per_day", "weight")
+_DEMAND_KEYS = ("a", "b", "bits_per_day", "weight", "hourly_use")
 _RELAY_KEYS = ("time_step_s", "key_store_bits", "objective", "ground_store_bits", "serve_demand")
 
 
@@ -433,8 +433,12 @@ class Scenario:
             t = _check_keys(f"[[demands]] {k}", raw, _DEMAND_KEYS)
             if "a" not in t or "b" not in t:
                 raise InputError(f"[[demands]] {k} lacks its users a and b")
+            hourly = t.get("hourly_use", ())
+            if not isinstance(hourly, (list, tuple)):
+                raise InputError(f"[[demands]] {k}: hourly_use = {hourly!r} is not a list of "
+                                 "24 numbers")
             demands.append(Demand(str(t["a"]), str(t["b"]), t.get("bits_per_day"),
-                                  t.get("weight", 1.0)))
+                                  t.get("weight", 1.0), tuple(hourly)))
         relay = _check_keys("[relay]", doc.get("relay", {}), _RELAY_KEYS)
         design = doc.get("design", {})
         if not isinstance(design, Mapping):

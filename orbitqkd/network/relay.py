@@ -97,12 +97,15 @@ class RelayResult:
     demands : DataFrame
         Per demand: ``delivered_bits``, ``bits_per_day``, ``demand_bits_per_day``,
         ``demand_met`` (fraction), ``path`` (nodes joined by ``' > '``),
-        ``trusted_nodes`` and ``satellites_on_path``.
+        ``trusted_nodes`` and ``satellites_on_path``. For a pair with
+        ``hourly_use``, ``delivered_bits`` is the key it used (what meets its
+        demand), not the key that reached it.
     edges : DataFrame
         Per link: ``kind`` (``'fibre'``, ``'satellite'`` or ``'isl'``), ``generated_bits``,
         ``used_bits``, ``utilisation``.
     daily : DataFrame
-        Bits delivered per demand and UTC day (``date``, ``demand``, ``bits``).
+        Bits delivered (used, for a pair with ``hourly_use``) per demand and
+        UTC day (``date``, ``demand``, ``bits``).
     objective : str
     objective_value : float
         Weighted delivered bits, or for maxmin the least delivery as a fraction
@@ -583,21 +586,68 @@ def _day_share(periods: _Periods) -> dict[pd.Timestamp, float]:
     return share
 
 
-def _add_deliveries(lp: _LP, net: _Network, flows: _Flows, objective: str) -> list[int]:
-    """Delivered key ``D_c``, capped by the demand over the horizon and in each UTC day.
+def _hourly_need_bits(d: Demand, periods: _Periods, start: pd.Timestamp) -> np.ndarray:
+    """Key pair ``d`` uses in each period [bit]: its daily demand spread by ``hourly_use``.
 
-    Days partly inside the horizon get their demand pro rata. ``D_c`` carries
-    the weight ``w_c`` in the ``'weighted'`` objective. Returns the ``D_c``
+    The use from the start of the horizon's first UTC day to ``x`` seconds
+    later is ``bits_per_day x (whole days + sum of the weights of the hours
+    passed + the current hour's weight x its fraction passed)``; a period uses
+    the difference at its ends.
+    """
+    w = np.asarray(d.hourly_use, dtype=float)
+    cum = np.concatenate([[0.0], np.cumsum(w)])
+    offset = (start - start.floor("D")).total_seconds()
+
+    def used(sec):
+        x = np.asarray(sec, dtype=float) + offset
+        days = np.floor(x / DAY_S)
+        rem = x - days * DAY_S
+        hour = np.minimum((rem // 3600).astype(int), 23)
+        return d.bits_per_day * (days + cum[hour] + w[hour] * (rem - hour * 3600) / 3600)
+
+    bounds = np.asarray(periods.bounds_s, dtype=float).reshape(-1, 2)
+    return used(bounds[:, 1]) - used(bounds[:, 0])
+
+
+def _add_deliveries(lp: _LP, net: _Network, flows: _Flows, objective: str,
+                    start: pd.Timestamp) -> tuple[list[int], dict[int, list[tuple[int, int]]]]:
+    """Key that meets each demand, ``D_c``, capped by the demand.
+
+    A pair without ``hourly_use``: ``D_c`` is the key delivered, capped over
+    the horizon and in each UTC day (days partly inside the horizon get their
+    demand pro rata). A pair with ``hourly_use`` holds what arrives at its end
+    ``b`` and uses it: ``s[c,t] = s[c,t-] + delivered[c,t] - u[c,t]``, ``u[c,t]``
+    at most the period's use (:func:`_hourly_need_bits`), ``D_c = sum_t u[c,t]``.
+    ``D_c`` carries the weight ``w_c`` in the ``'weighted'`` objective. Returns
+    the ``D_c`` variables and, per pair that uses key, its ``(period, u)``
     variables.
     """
     day_share = _day_share(net.periods)
-    dvars = []
+    dvars, use_at = [], {}
     for c, d in enumerate(net.demands):
         arrivals = flows.delivered_at[c]
         cap = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None else np.inf
         j = lp.var(ub=cap, obj=d.weight if objective == "weighted" else 0.0)
-        lp.eq([j] + [v for _, v in arrivals], [1.0] + [-1.0] * len(arrivals), 0.0)
         dvars.append(j)
+        if d.hourly_use:
+            need = _hourly_need_bits(d, net.periods, start) / net.scale
+            arriving = defaultdict(list)
+            for t, v in arrivals:
+                arriving[t].append(v)
+            uses, prev = [], None
+            for t in range(net.periods.n):
+                u = lp.var(ub=max(need[t], 0.0))
+                held = lp.var(ub=net.ground_store_bits / net.scale)
+                ins = arriving.get(t, [])
+                cols = [held, u] + ins + ([prev] if prev is not None else [])
+                vals = [1.0, 1.0] + [-1.0] * len(ins) + ([-1.0] if prev is not None else [])
+                lp.eq(cols, vals, 0.0)
+                uses.append((t, u))
+                prev = held
+            use_at[c] = uses
+            lp.eq([j] + [u for _, u in uses], [1.0] + [-1.0] * len(uses), 0.0)
+            continue
+        lp.eq([j] + [v for _, v in arrivals], [1.0] + [-1.0] * len(arrivals), 0.0)
         if d.bits_per_day is None:
             continue
         per_day = defaultdict(list)
@@ -605,7 +655,7 @@ def _add_deliveries(lp: _LP, net: _Network, flows: _Flows, objective: str) -> li
             per_day[net.periods.day_of[t]].append(v)
         for k, cols in per_day.items():
             lp.le(cols, [1.0] * len(cols), d.bits_per_day * day_share[k] / net.scale)
-    return dvars
+    return dvars, use_at
 
 
 def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
@@ -687,10 +737,11 @@ def _demand_table(net: _Network, flows: _Flows, delivered, x) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _daily_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
-    """Bits delivered per UTC day and demand (days with none are left out)."""
+def _daily_table(net: _Network, flows: _Flows, x, use_at) -> pd.DataFrame:
+    """Bits per UTC day and demand that meet it: delivered, or used for a pair with
+    ``hourly_use`` (days with none are left out)."""
     rows = [{"date": net.periods.day_of[t], "demand": d.name, "bits": x[j] * net.scale}
-            for c, d in enumerate(net.demands) for t, j in flows.delivered_at[c]
+            for c, d in enumerate(net.demands) for t, j in use_at.get(c, flows.delivered_at[c])
             if x[j] * net.scale > 1e-6]
     daily = pd.DataFrame(rows, columns=["date", "demand", "bits"])
     if not daily.empty:
@@ -710,7 +761,8 @@ def _forward_fill(values: dict[int, float], n: int) -> np.ndarray:
     return out
 
 
-def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp) -> pd.DataFrame:
+def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
+                 use_at) -> pd.DataFrame:
     """Key held at each node at the end of each period [bit]: :attr:`RelayResult.stores`.
 
     *Link key* is what each link's two ends share and have not yet used:
@@ -718,7 +770,9 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp) -> 
     LP's pool rows without its optional discard (the LP may drop left-over key
     it has no use for; a node keeps it), capped by the ground store on fibre.
     Both ends of a link hold its key. *Relayed key* is key in transit held for
-    user pairs at a trusted node (``sum_c h[c,n,t]``, fixed by conservation).
+    user pairs at a trusted node (``sum_c h[c,n,t]``, fixed by conservation),
+    and at the end ``b`` of a pair with ``hourly_use``, key delivered and not
+    yet used.
     A satellite never holds more than its key store (``key_store_bits``): when
     its links' key and the key in transit exceed it, its links' key is cut
     (each in proportion) in that period, as the LP's store rows require.
@@ -729,6 +783,13 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp) -> 
         in_transit[n][t] = sum(x[j] for j in cols) * net.scale
     relayed = {n: _forward_fill(in_transit.get(n, {}), n_per)
                for n in list(net.satellites) + list(net.ground)}
+    for c, uses in use_at.items():  # delivered, not yet used
+        came, used = np.zeros(n_per), np.zeros(n_per)
+        for t, j in flows.delivered_at[c]:
+            came[t] += x[j] * net.scale
+        for t, j in uses:
+            used[t] += x[j] * net.scale
+        relayed[net.demands[c].b] += np.maximum(np.cumsum(came - used), 0.0)
     active_at: dict[int, list[int]] = defaultdict(list)
     for e in range(len(net.links)):
         for t in net.active[e]:
@@ -822,14 +883,14 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     pool_at = _add_pools(lp, net, flows)
     held = _add_held_key(lp, net, flows)
     _add_satellite_stores(lp, net, pool_at, held)
-    dvars = _add_deliveries(lp, net, flows, objective)
+    dvars, use_at = _add_deliveries(lp, net, flows, objective, start)
     message, x, delivered, value = _solve(lp, net, dvars, objective)
     size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
             "periods": net.periods.n}
     return RelayResult(_demand_table(net, flows, delivered, x), _edge_table(net, flows, x),
-                       _daily_table(net, flows, x), objective, value, float(days),
+                       _daily_table(net, flows, x, use_at), objective, value, float(days),
                        time.perf_counter() - t0, message, size,
-                       _store_table(net, flows, held, x, start))
+                       _store_table(net, flows, held, x, start, use_at))
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
