@@ -811,14 +811,19 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
         for e, (u, v, _) in enumerate(net.links):
             link_key[u][t] += pool[e]
             link_key[v][t] += pool[e]
-    starts = [start + pd.Timedelta(seconds=a) for a, _ in net.periods.bounds_s]
-    ends = [start + pd.Timedelta(seconds=b) for _, b in net.periods.bounds_s]
-    frames = [pd.DataFrame({
-        "node": node, "kind": "satellite" if node in net.stores else "ground",
-        "start_utc": starts, "end_utc": ends, "link_key_bits": link_key[node],
-        "relayed_key_bits": relayed[node], "stored_bits": link_key[node] + relayed[node]})
-        for node in relayed]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=STORE_COLUMNS)
+    nodes = list(relayed)
+    if not nodes:
+        return pd.DataFrame(columns=STORE_COLUMNS)
+    bounds = pd.to_timedelta(np.asarray(net.periods.bounds_s, dtype=float).reshape(-1, 2).T
+                             .ravel(), unit="s")
+    starts, ends = start + bounds[:n_per], start + bounds[n_per:]
+    links = np.concatenate([link_key[n] for n in nodes])
+    transit = np.concatenate([relayed[n] for n in nodes])
+    return pd.DataFrame({
+        "node": np.repeat(nodes, n_per),
+        "kind": np.repeat(["satellite" if n in net.stores else "ground" for n in nodes], n_per),
+        "start_utc": np.tile(starts, len(nodes)), "end_utc": np.tile(ends, len(nodes)),
+        "link_key_bits": links, "relayed_key_bits": transit, "stored_bits": links + transit})
 
 
 def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[Demand] = (),
