@@ -111,3 +111,20 @@ def test_nan_key_is_refused():
     c.loc[1, "key_bits"] = np.nan
     with pytest.raises(InputError, match=r"key_bits = nan is outside the range key_bits >= 0"):
         forecast_key(c, get_stations(["Xinglong", "Graz"]), samples=10, relay_samples=0)
+
+
+def test_reused_routes_give_the_bands_of_solving_every_draw():
+    """Draws that clear the same passes are routed once; the bands are those of every draw."""
+    from orbitqkd import Scenario
+    from orbitqkd.chain import scenario_candidates
+    from orbitqkd.network.forecast import forecast_key
+
+    sc = Scenario.from_toml("china-austria")
+    c = scenario_candidates(sc).table
+    runs = [forecast_key(c, list(sc.stations), config=sc.schedule, fibre_links=sc.fibre_links,
+                         demands=sc.demands, key_store_bits=sc.key_store_bits, samples=60,
+                         relay_samples=60, relay_objective=sc.relay_objective, start=sc.start,
+                         days=sc.days, reuse_routes=reuse)
+            for reuse in (True, False)]
+    pd.testing.assert_frame_equal(runs[0]["pairs"], runs[1]["pairs"])
+    assert runs[0]["pairs"]["p90_bits"].gt(runs[0]["pairs"]["p10_bits"]).any()  # clouds matter
