@@ -185,3 +185,14 @@ def test_forecast_cli_reads_gridded_weather(tmp_path, capsys):
     code = main(["forecast", "us-east-weather", "--weather", str(tmp_path / "tcc.nc"),
                  "--start", "2025-01-06", "--days", "1", "--samples", "20", "--relay-samples", "2"])
     assert code == 0  # no typical year: no hour of 2025 in the grid, the climatology holds
+
+
+def test_gridded_weather_without_xarray_names_the_extra(tmp_path, monkeypatch):
+    import sys
+
+    from orbitqkd import Scenario
+
+    _tmy_grid(tmp_path / "tcc.nc")
+    monkeypatch.setitem(sys.modules, "xarray", None)  # import xarray now raises ImportError
+    with pytest.raises(InputError, match=r"needs xarray: .* install 'orbitqkd\[weather\]'"):
+        read_weather(tmp_path / "tcc.nc", stations=Scenario.from_toml("us-east-weather").stations)
