@@ -190,3 +190,25 @@ def test_pass_tracks_unknown_satellite():
     with pytest.raises(InputError, match=r"norad_id = 41731 \(MICIUS \(QUESS\) 2016-12-18\) of the "
                                          r"passes is not among the satellites given"):
         pass_tracks(dataclasses.replace(p, satellites=load_satellites("glonass")))
+
+
+@pytest.mark.parametrize("floor_deg", [17.855, 17.85, 17.80, 17.0])
+def test_grazing_rise_and_set_match_a_1_ms_brute_force(floor_deg):
+    """Micius over Nanshan, 20 Dec 2016, culminating at 17.856 deg: floors just below it give
+    grazes of 2.8 s to 85 s. Rise and set within 0.05 s of Skyfield sampled every 1 ms."""
+    sat = load_satellites("micius", near="2016-12-20")[0]
+    station = get_stations(["Nanshan"])[0]
+    ours = find_passes([sat], [station], "2016-12-20T06:00", "2016-12-20T07:00",
+                       min_elevation_deg=floor_deg, step_s=120.0).table
+    assert len(ours) == 1
+    rise, set_ = ours.rise_utc.iloc[0], ours.set_utc.iloc[0]
+    t0 = rise - pd.Timedelta(seconds=2)
+    seconds = np.arange(int(((set_ - rise).total_seconds() + 4.0) * 1000)) / 1000.0
+    ts = timescale()
+    t = ts.utc(t0.year, t0.month, t0.day, t0.hour, t0.minute,
+               t0.second + t0.microsecond / 1e6 + seconds)
+    topos = wgs84.latlon(station.latitude_deg, station.longitude_deg, station.altitude_m)
+    elevation = (EarthSatellite.from_satrec(sat.satrec, ts) - topos).at(t).altaz()[0].degrees
+    above = seconds[elevation >= floor_deg]
+    assert abs((rise - t0).total_seconds() - above[0]) < 0.05
+    assert abs((set_ - t0).total_seconds() - above[-1]) < 0.05
