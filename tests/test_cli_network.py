@@ -128,4 +128,4 @@ def test_tle_replaces_the_scenarios_element_sets(tmp_path, capsys):
     inputs = {Path(i["path"]).name for i in json.loads((out / "run.json").read_text())["inputs"]}
     assert inputs == {"china-space-ground.toml", "micius-2016.tle"}
     code, _, err = run(capsys, "forecast", "china-space-ground", "--tle", str(tmp_path / "no.tle"))
-    assert code == 2 and "no.tle' is neither a bundled set" in err
+    assert code == 2 and "no.tle' is neither a file nor a bundled set" in err

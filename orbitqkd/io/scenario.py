@@ -100,7 +100,7 @@ from ..core.isl import InterSatelliteLink
 from ..model import Demand, FibreLink, GroundStation, Satellite, parse_horizon_mask, walker_delta
 from ..presets import link_preset
 from .stations import STATION_COLUMNS, bundled_stations, read_stations
-from .tle import BUNDLED_TLE, load_satellites
+from .tle import BUNDLED_TLE, load_satellites, tle_source_path
 from ..timescales import parse_utc
 
 _TOP_KEYS = ("scenario", "satellites", "stations", "schedule", "fibre", "demands", "relay",
@@ -479,9 +479,7 @@ class Scenario:
         if not any(spec.tle for spec in self.satellites):
             raise InputError(f"tle = {tle!r}: scenario {self.name!r} takes no satellite from a "
                              "tle (its satellites come from elements or walker)")
-        if tle.lower() not in BUNDLED_TLE and not Path(tle).is_file():
-            raise InputError(f"tle = {tle!r} is neither a bundled set "
-                             f"({', '.join(sorted(BUNDLED_TLE))}) nor a file")
+        tle_source_path(tle, "tle")
         sats = tuple(dataclasses.replace(spec, tle=tle) if spec.tle else spec
                      for spec in self.satellites)
         return dataclasses.replace(self, satellites=sats)

@@ -123,6 +123,21 @@ def _select_nearest_epoch(sats: list[Satellite], near) -> list[Satellite]:
     return list(chosen.values())
 
 
+def tle_source_path(source, field: str = "satellites") -> Path:
+    """The file of an element-set source: a bundled set name or a TLE/3LE/OMM path.
+
+    One error naming ``field`` when it is neither.
+    """
+    key = str(source)
+    if key.lower() in BUNDLED_TLE:
+        return data_dir() / "tle" / BUNDLED_TLE[key.lower()]
+    path = Path(key)
+    if not path.exists():
+        raise UnknownNameError(f"{field} = {key!r} is neither a file nor a bundled set; "
+                               "bundled sets: " + ", ".join(BUNDLED_TLE))
+    return path
+
+
 def load_satellites(source, near=None, norad_ids=None, names=None) -> list[Satellite]:
     """Load satellites from a bundled name, a TLE/3LE file, or an OMM JSON/CSV file.
 
@@ -146,16 +161,7 @@ def load_satellites(source, near=None, norad_ids=None, names=None) -> list[Satel
     elif isinstance(source, (list, tuple)) and all(isinstance(s, Satellite) for s in source):
         sats = list(source)
     else:
-        key = str(source)
-        if key.lower() in BUNDLED_TLE:
-            path = data_dir() / "tle" / BUNDLED_TLE[key.lower()]
-        else:
-            path = Path(key)
-            if not path.exists():
-                raise UnknownNameError(
-                    f"satellites = {key!r} is neither a file nor a bundled set; bundled sets: "
-                    + ", ".join(BUNDLED_TLE)
-                )
+        path = tle_source_path(source)
         if path.is_dir():
             raise DataFileError(f"satellites = '{path}' is a directory, not a TLE or OMM file")
         if path.suffix.lower() in (".json", ".csv"):
