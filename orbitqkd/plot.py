@@ -167,17 +167,17 @@ def stores_figure(result: RelayResult, title: str | None = None):
     """Key held at each node over time (steps, log scale): satellites solid, ground nodes dashed."""
     stores = result.stores
     fig, ax = plt.subplots(figsize=(10, 4.2))
-    held = stores[stores["stored_bits"] > 0] if len(stores) else stores
-    if not len(held):
+    holding = [(node, rows) for node, rows in stores.groupby("node", sort=False)
+               if (rows["stored_bits"] > 0).any()]
+    if not holding:
         ax.text(0.5, 0.5, "no key held", ha="center", transform=ax.transAxes)
-    for node, rows in held.groupby("node", sort=False):
-        rows = stores[stores["node"] == node]
-        times = pd.to_datetime(rows["end_utc"])  # held at the end of each period
+    for node, rows in holding:
         bits = rows["stored_bits"].to_numpy(float)
-        style = "-" if rows["kind"].iloc[0] == "satellite" else "--"
-        ax.step(times, np.where(bits > 0, bits, np.nan), where="post", ls=style, lw=1.2,
-                label=f"{node} ({rows['kind'].iloc[0]})")
-    if len(held):
+        kind = rows["kind"].iloc[0]
+        # held at the end of each period
+        ax.step(pd.to_datetime(rows["end_utc"]), np.where(bits > 0, bits, np.nan), where="post",
+                ls="-" if kind == "satellite" else "--", lw=1.2, label=f"{node} ({kind})")
+    if holding:
         ax.set_yscale("log")
         ax.legend(fontsize="x-small", loc="best", ncol=2)
     ax.set_xlabel("UTC")

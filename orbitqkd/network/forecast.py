@@ -225,7 +225,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         for k in draws:
             if not len(served) or not realised[k].any():
                 continue  # nothing to forward: 0 bits for every pair
-            seen = routed.get(realised[k].tobytes()) if reuse_routes else None
+            draw = realised[k].tobytes()
+            seen = routed.get(draw) if reuse_routes else None
             if seen is not None:
                 wide[k] = seen
                 continue
@@ -239,7 +240,7 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                 got = pd.Series(daily["bits"].to_numpy(float), index=pd.MultiIndex.from_arrays(
                     [day, daily["demand"]])).groupby(level=[0, 1]).sum()
                 wide[k] = got.reindex(cells, fill_value=0.0).to_numpy(float)
-            routed[realised[k].tobytes()] = wide[k].copy()
+            routed[draw] = wide[k].copy()
         pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
         per_day = {getattr(d, "name", str(d)): getattr(d, "bits_per_day", None) for d in demands}
         need = np.array([per_day.get(n) or np.nan for _, n in cells], dtype=float)

@@ -749,10 +749,6 @@ def _daily_table(net: _Network, flows: _Flows, x, use_at) -> pd.DataFrame:
     return daily
 
 
-STORE_COLUMNS = ["node", "kind", "start_utc", "end_utc", "link_key_bits", "relayed_key_bits",
-                 "stored_bits"]
-
-
 def _forward_fill(values: dict[int, float], n: int) -> np.ndarray:
     """A per-period series from values set in some periods, held until the next (0 before)."""
     out = np.zeros(n)
@@ -811,9 +807,7 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
         for e, (u, v, _) in enumerate(net.links):
             link_key[u][t] += pool[e]
             link_key[v][t] += pool[e]
-    nodes = list(relayed)
-    if not nodes:
-        return pd.DataFrame(columns=STORE_COLUMNS)
+    nodes = list(relayed)  # never empty: every demand has two ground ends
     bounds = pd.to_timedelta(np.asarray(net.periods.bounds_s, dtype=float).reshape(-1, 2).T
                              .ravel(), unit="s")
     starts, ends = start + bounds[:n_per], start + bounds[n_per:]
