@@ -6,6 +6,7 @@ import pytest
 
 from conftest import make_pass, random_passes
 from orbitqkd.errors import InputError, UnknownNameError
+from orbitqkd.network import schedule as schedule_module
 from orbitqkd.network.schedule import ScheduleConfig, rolling_horizon, schedule_passes
 from orbitqkd.plot import gantt_figure
 
@@ -124,6 +125,24 @@ def test_rolling_horizon_close_to_full_milp():
     assert rolled.objective_value <= full.objective_value * (1 + 1e-9)
     assert rolled.objective_value >= 0.97 * full.objective_value
     assert rolled.method == "rolling-milp" and rolled.gap >= 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_total_milp_by_independent_blocks_equals_one_model(seed, monkeypatch):
+    """Blocks of one component each give the optimum of the whole model, with a proven gap."""
+    df = random_passes(4, 5, days=3, seed=seed, per_station_day=6)
+    cfg = ScheduleConfig(repoint_s=120, mip_gap=0.0, telescopes_per_station={"GS-0": 2})
+    monkeypatch.setattr(schedule_module, "_BLOCK_PASSES", 10**9)
+    whole = schedule_passes(df, cfg)
+    assert "blocks" not in whole.status
+    monkeypatch.setattr(schedule_module, "_BLOCK_PASSES", 1)
+    split = schedule_passes(df, cfg)
+    n_blocks = int(split.status.split("; ")[1].split()[0])
+    assert n_blocks > 5  # the instance does fall apart into components
+    served = np.flatnonzero(split.passes["served"].to_numpy())
+    assert _feasible(split.passes, served, cfg)
+    assert split.objective_value == pytest.approx(whole.objective_value, rel=1e-9)
+    assert split.bound == pytest.approx(split.objective_value, rel=1e-9) and split.gap < 1e-9
 
 
 def _feasible_fast(df, served, cfg):

@@ -40,6 +40,12 @@ Objectives (``ScheduleConfig.objective``):
 The MILP is solved with HiGHS through :func:`scipy.optimize.milp`
 (Huangfu & Hall, Math. Prog. Comp. 10, 119 (2018)); its dual bound gives the
 optimality gap ``(bound - value) / bound`` of the first-level objective.
+With the ``'total'`` objective the model separates exactly: passes interact
+only through the clique rows they share, so the connected components of the
+pass-clique graph are independent problems. They are packed in time order
+into blocks of about a thousand passes and solved one after another; values
+and dual bounds add up (a month of 100 satellites over 25 stations: 66
+blocks, 3.6 s against 41-56 s as one model, ``scripts/bench_schedule_scale.py``).
 The greedy heuristic adds passes in order of expected key (and of key per
 occupied second; the better of both orders is kept) whenever the capacity of
 both resources allows; for ``'maxmin'`` it first serves the station with the
@@ -62,6 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
 
 from ..errors import InputError, check_choice, check_range
 
@@ -74,6 +81,9 @@ PASS_COLUMNS = (
 )
 # Relative tolerance when a first-level optimum is held in the second level.
 _LEXI_TOL = 1e-7
+# Passes per block of the total-key MILP (see _blocks) and the least time a block gets [s].
+_BLOCK_PASSES = 1000
+_MIN_BLOCK_TIME_S = 1.0
 
 
 def _count_map(field: str, value) -> int | dict[str, int]:
@@ -115,7 +125,8 @@ class ScheduleConfig:
     cloud_free_probability : mapping of station -> float
         Probability of a cloud-free pass [0-1] for rows without their own.
     time_limit_s : float
-        Wall-clock limit of each MILP solve [s].
+        Wall-clock limit of each MILP solve [s] (shared by the blocks of a
+        total-key solve; each block gets at least 1 s).
     mip_gap : float
         Relative optimality gap at which the MILP stops [0-1).
     """
@@ -295,9 +306,59 @@ class _Problem:
         return out
 
 
+def _clique_matrix(prob: _Problem, active: np.ndarray):
+    """Clique rows over ``active`` passes: (sparse 0/1 matrix, capacities)."""
+    cliques = prob.cliques(active)
+    if not cliques:
+        return None, np.zeros(0)
+    rows = np.repeat(np.arange(len(cliques)), [len(m) for m, _ in cliques])
+    cols = np.concatenate([m for m, _ in cliques])
+    a = sparse.csr_array((np.ones(len(cols)), (rows, cols)), shape=(len(cliques), len(prob.w)))
+    return a, np.array([cap for _, cap in cliques], float)
+
+
+def _blocks(a, active: np.ndarray, block_passes: int) -> list[np.ndarray]:
+    """Independent blocks of the passes ``active`` under the clique rows ``a``.
+
+    Two passes interact only through a clique row they share, so the
+    connected components of the pass-clique graph can be optimised apart when
+    the objective is a sum over passes. Components are packed in time order
+    (passes are sorted by rise) into blocks of at least ``block_passes``
+    passes, so that HiGHS solves a few mid-sized models instead of thousands
+    of tiny ones or one large one.
+    """
+    n = len(active)
+    idx = np.flatnonzero(active)
+    if a is None:
+        return [idx]
+    r = a.shape[0]
+    incidence = a.tocoo()
+    graph = sparse.coo_array((np.ones(incidence.nnz), (incidence.col, n + incidence.row)),
+                             shape=(n + r, n + r))
+    _, label = connected_components(graph, directed=False)
+    comp = label[idx]
+    # first pass of each component in time order, then cut into blocks
+    first = np.full(label.max() + 1, n)
+    np.minimum.at(first, comp, idx)
+    order = np.argsort(first[comp], kind="stable")
+    comp_sorted = comp[order]
+    starts = np.flatnonzero(np.r_[True, comp_sorted[1:] != comp_sorted[:-1]])
+    blocks, begin = [], 0
+    for s in starts[1:]:
+        if s - begin >= block_passes:
+            blocks.append(idx[order[begin:s]])
+            begin = s
+    blocks.append(idx[order[begin:]])
+    return blocks
+
+
 def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np.ndarray,
                  integral: bool, time_limit_s: float):
     """Solve the (MI)LP over passes ``active``; passes ``fixed`` are forced served.
+
+    The total-key MILP is solved block by block (:func:`_blocks`); the value
+    and the dual bound are the sums over blocks, so the gap of the whole is at
+    most the largest gap of a block.
 
     Returns (x, first-level value, first-level bound, status message).
     """
@@ -305,6 +366,38 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
     n = len(prob.w)
     scale = max(prob.w[active].max(initial=0.0), 1.0)
     w = prob.w / scale
+    clique_a, clique_cap = _clique_matrix(prob, active)
+    if cfg.objective == "total" and integral:
+        t0 = time.perf_counter()
+        x = np.zeros(n)
+        value = bound = 0.0
+        statuses = []
+        blocks = _blocks(clique_a, active, _BLOCK_PASSES)
+        for cols in blocks:
+            lb = np.where(fixed[cols], 1.0, 0.0)
+            if clique_a is None:
+                sub, keep = None, np.zeros(0, bool)
+            else:
+                keep = np.asarray(clique_a[:, cols].sum(axis=1)).ravel() > 0
+                sub = clique_a[np.flatnonzero(keep)][:, cols]
+            constraints = [LinearConstraint(sub, -np.inf, clique_cap[keep])] if keep.any() else []
+            left = max(time_limit_s - (time.perf_counter() - t0), _MIN_BLOCK_TIME_S)
+            res = milp(-w[cols], integrality=np.ones(len(cols)), bounds=Bounds(lb, 1.0),
+                       constraints=constraints,
+                       options={"time_limit": left, "mip_rel_gap": float(cfg.mip_gap),
+                                "disp": False})
+            if res.x is None:
+                raise InputError(f"scheduler found no solution: {res.message}")
+            x[cols] = res.x
+            value += -res.fun * scale
+            dual = getattr(res, "mip_dual_bound", None)
+            bound += max(-dual * scale, -res.fun * scale) if dual is not None else -res.fun * scale
+            statuses.append((res.status, str(res.message)))
+        worst = max(statuses)[1]
+        status = (worst if len(blocks) == 1 else
+                  f"{worst}; {len(blocks)} independent blocks of up to "
+                  f"{max(len(b) for b in blocks)} passes")
+        return x > 0.5, value, bound, status
     n_st = len(prob.stations)
     obj = cfg.objective
     demand = np.array([cfg.demands_bits.get(s, 0.0) for s in prob.stations]) / scale
@@ -314,15 +407,6 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
     nv = n + n_aux
     rows, cols, vals, lo, hi = [], [], [], [], []
     r = 0
-    for members, cap in prob.cliques(active):
-        rows += [r] * len(members)
-        cols += list(members)
-        vals += [1.0] * len(members)
-        lo.append(-np.inf)
-        hi.append(cap)
-        r += 1
-    aux_lb = np.zeros(n_aux)
-    aux_ub = np.full(n_aux, np.inf)
     for k, g in enumerate(fair):
         members = np.flatnonzero(active & (prob.station_of == g))
         aux = n if obj == "maxmin" else n + k
@@ -332,8 +416,10 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
         lo.append(-np.inf)
         hi.append(base[g] / scale)
         r += 1
-        if obj == "demand":
-            aux_ub[k] = max(demand[g] - base[g] / scale, 0.0)
+    aux_lb = np.zeros(n_aux)
+    aux_ub = np.full(n_aux, np.inf)
+    if obj == "demand":
+        aux_ub = np.maximum(demand[fair] - base[fair] / scale, 0.0)
     lb = np.concatenate([np.where(fixed, 1.0, 0.0), aux_lb])
     ub = np.concatenate([np.where(active | fixed, 1.0, 0.0), aux_ub])
     integrality = np.concatenate([np.full(n, 1 if integral else 0), np.zeros(n_aux)])
@@ -342,8 +428,14 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
         c1[:n] = -w
     else:
         c1[n:] = -1.0
-    a = sparse.csr_array((vals, (rows, cols)), shape=(r, nv)) if r else None
-    constraints = [LinearConstraint(a, lo, hi)] if r else []
+    constraints = []
+    if clique_a is not None:
+        constraints.append(LinearConstraint(
+            sparse.hstack([clique_a, sparse.csr_array((clique_a.shape[0], n_aux))]),
+            -np.inf, clique_cap))
+    if r:
+        constraints.append(LinearConstraint(
+            sparse.csr_array((vals, (rows, cols)), shape=(r, nv)), lo, hi))
     options = {"time_limit": float(time_limit_s), "mip_rel_gap": float(cfg.mip_gap),
                "disp": False}
     res = milp(c1, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints,
