@@ -167,6 +167,21 @@ def test_maxmin_with_a_strong_fibre_is_well_conditioned():
     assert res.objective_value == pytest.approx(1.5e5, rel=1e-5)
 
 
+def test_maxmin_with_fibre_key_1e5_times_the_pass_key_solves():
+    # an idle day of a 375 kbit/s fibre makes 3e10 bits, 1e5 times the largest pass
+    # key: in units of the fibre's key the max-min hold fell under the solver's
+    # tolerance and the LP was declared infeasible (found by a random search)
+    p = _passes(("S1", "A", 2.5, 4.5e3), ("S0", "C", 2.4, 2e3), ("S0", "A", 22.9, 1.28e4),
+                ("S0", "B", 26.7, 2.46e5), ("S1", "A", 29.2, 1.83e4), ("S0", "B", 40.2, 9.7e3))
+    res = relay_flow(p, [FibreLink("C", "D", rate_bps=3.75e5)],
+                     [Demand("A", "B"), Demand("A", "D", bits_per_day=3.6e3)],
+                     key_store_bits=1e9, start=DAY, days=2, objective="maxmin", time_step_s=600)
+    # A-D: S0 meets C (2 kbit) before A; A-B: the rest of S0's 12.8 kbit with A
+    assert _delivered(res, "A-D") == pytest.approx(2e3, rel=1e-6)
+    assert _delivered(res, "A-B") == pytest.approx(1.08e4, rel=1e-6)
+    assert res.objective_value == pytest.approx(2e3 / 7.2e3, rel=1e-6)
+
+
 def test_two_satellites_relay_through_a_ground_station_without_fibre():
     # B -S1- A -S2- C: A is a trusted ground node with no fibre; the key S2
     # forwards from A can only be the key A got from S1 (and so from B)

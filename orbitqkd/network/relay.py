@@ -253,6 +253,7 @@ class _Network:
     active: list[list[int]]
     contact: dict[str, list[int]]
     scale: float
+    useful_bits: float
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -433,6 +434,43 @@ def _isl_links(isl: pd.DataFrame, links, gen, active, contact) -> None:
             contact[s] = sorted(set(contact.get(s, [])) | set(periods))
 
 
+def _useful_bits(demands, links, gen, days) -> float:
+    """Most key all pairs can take over the horizon [bit].
+
+    A pair takes no more than its demand, nor than the links at either end
+    make over the horizon; and when its ends are not joined by fibre, no more
+    than the satellite links at the fibre network of either end make (every
+    path leaves it through one of them: a cut).
+    """
+    parent: dict[str, str] = {}
+
+    def root(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for (u, v, kind) in links:
+        if kind == "fibre":
+            parent[root(u)] = root(v)
+    at_node: dict[str, float] = defaultdict(float)
+    leaving: dict[str, float] = defaultdict(float)  # out of a fibre network, by its root
+    for (u, v, kind), g in zip(links, gen):
+        total = sum(g.values())
+        at_node[u] += total
+        at_node[v] += total
+        if kind != "fibre":
+            for n in (u, v):
+                leaving[root(n)] += total
+    useful = 0.0
+    for d in demands:
+        bound = min(d.bits_per_day * days if d.bits_per_day is not None else np.inf,
+                    at_node[d.a], at_node[d.b])
+        if root(d.a) != root(d.b):
+            bound = min(bound, leaving[root(d.a)], leaving[root(d.b)])
+        useful += bound
+    return useful
+
+
 def _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
              ground_store_bits, isl=None, isl_sec=None) -> _Network:
     """Time-expanded network of the passes inside the horizon, the fibre and the demands.
@@ -448,9 +486,16 @@ def _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_
     isl_periods = isl.assign(period=periods.pass_period[len(sec):]) if has_isl else None
     links, gen, active, contact = _links(df.assign(period=pass_period), fibre_links,
                                          satellites, periods, isl_periods)
-    scale = max([max(g.values(), default=0.0) for g in gen] + [1.0])
+    # Key beyond what every pair could take never flows on a link (flows cost, so
+    # an optimum has no cycles): the LP sees each period's key capped there. An
+    # idle day of fibre (1e10 bits) would otherwise set the unit of key and push
+    # pass keys under the solver's tolerances (the max-min hold then reads as
+    # infeasible), or, as the unit, leave fibre pools 1e7 units deep (the
+    # interior point then stalls).
+    useful = _useful_bits(demands, links, gen, days)
+    scale = max([min(max(g.values(), default=0.0), useful) for g in gen] + [1.0])
     return _Network(tuple(demands), days, periods, satellites, ground, stores, ground_store_bits,
-                    links, gen, active, contact, scale)
+                    links, gen, active, contact, scale, useful)
 
 
 def _add_flows(lp: _LP, net: _Network) -> _Flows:
@@ -498,7 +543,7 @@ def _add_pools(lp: _LP, net: _Network, flows: _Flows) -> dict[tuple[int, int], i
             used = [j for _, _, j in flows.on_link[e, t]]
             cols = [p] + used + ([prev] if prev is not None else [])
             vals = [1.0] + [1.0] * len(used) + ([-1.0] if prev is not None else [])
-            lp.le(cols, vals, net.gen[e].get(t, 0.0) / net.scale)
+            lp.le(cols, vals, min(net.gen[e].get(t, 0.0), net.useful_bits) / net.scale)
             prev = p
     return pool_at
 
@@ -662,7 +707,8 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     """Lexicographic max-min: the largest least share ``z`` of demand met, then the total.
 
     The second solve maximises the weighted total with ``z`` held (to
-    ``_LEXI_TOL``). Pairs without a demand count against the largest demand
+    ``_LEXI_TOL``); should it fail, the first solution stands and the
+    message says so. Pairs without a demand count against the largest demand
     given; with none given, ``z`` is in units of ``scale`` bits.
     Returns the second solution and ``z`` (a fraction, or bits if no demand).
     """
@@ -679,7 +725,10 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
         obj2[dvars[c]] = d.weight
-    res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
+    try:
+        res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
+    except InputError as err:  # the first level's optimum stands without its tie-break
+        res.message = f"{res.message}; total with the least share held not solved ({err})"
     return res, float(value)
 
 
@@ -767,6 +816,9 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
     it has no use for; a node keeps it), capped by the ground store on fibre.
     Both ends of a link hold its key. *Relayed key* is key in transit held for
     user pairs at a trusted node (``sum_c h[c,n,t]``, fixed by conservation),
+    and at a pair's end ``a`` its copy of the key it sent that has not reached
+    ``b`` yet (so forwarding key at the first contact or holding the link key
+    until the last, which the LP may choose between, report the same stores),
     and at the end ``b`` of a pair with ``hourly_use``, key delivered and not
     yet used.
     A satellite never holds more than its key store (``key_store_bits``): when
@@ -779,6 +831,14 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
         in_transit[n][t] = sum(x[j] for j in cols) * net.scale
     relayed = {n: _forward_fill(in_transit.get(n, {}), n_per)
                for n in list(net.satellites) + list(net.ground)}
+    sent = np.zeros((len(net.demands), n_per))  # by the pair's end a, not yet at b
+    for (c, node, t), cols in flows.outflow.items():
+        if node == net.demands[c].a:
+            sent[c, t] += sum(x[j] for j in cols) * net.scale
+    for c, d in enumerate(net.demands):
+        for t, j in flows.delivered_at[c]:
+            sent[c, t] -= x[j] * net.scale
+        relayed[d.a] += np.maximum(np.cumsum(sent[c]), 0.0)
     for c, uses in use_at.items():  # delivered, not yet used
         came, used = np.zeros(n_per), np.zeros(n_per)
         for t, j in flows.delivered_at[c]:
