@@ -30,7 +30,8 @@ from .data import data_dir
 from .errors import InputError, check_range
 from .io.climate import with_cloud_probability
 from .io.scenario import Scenario
-from .network.annual import pair_key_statistics, station_key_statistics
+from .network.annual import (link_time_statistics, pair_key_statistics,
+                              station_key_statistics)
 from .network.relay import relay_flow
 from .network.schedule import rolling_horizon, schedule_passes
 
@@ -142,8 +143,8 @@ def design_candidates(orbits, stations, link, start, days: float, *,
         if len(seg):
             frames.append(keyed_passes(seg, link, step_s=step_s).table)
     if not frames:
-        return pd.DataFrame(columns=["satellite", "station", "culmination_utc", "key_bits",
-                                     "cloud_free_probability", "dark"])
+        return pd.DataFrame(columns=["satellite", "station", "culmination_utc", "duration_s",
+                                     "key_bits", "cloud_free_probability", "dark"])
     table = pd.concat(frames, ignore_index=True)
     return with_cloud_probability(table, source=climate_source, overrides=cloud_overrides)
 
@@ -291,7 +292,10 @@ def annual_statistics(scenario, orbits, *, days: float = 365.0, samples: int = 2
     -------
     dict
         ``stations_monthly``, ``stations_total``, ``pairs_monthly``,
-        ``pairs_total``, ``days_met``, ``served`` (the schedule's passes).
+        ``pairs_total``, ``days_met``, ``served`` (the schedule's passes), and
+        ``link_time_monthly`` / ``link_time_total``: passes and link time of
+        every candidate pass (dark ones with ``night_only``), served or not
+        (:func:`~orbitqkd.network.annual.link_time_statistics`).
     """
     link = resolve_link(link or scenario.satellites[0].link)
     cand = design_candidates(orbits, scenario.stations, link, scenario.start, days,
@@ -303,7 +307,9 @@ def annual_statistics(scenario, orbits, *, days: float = 365.0, samples: int = 2
     served = _schedule(sc, cand).served if len(cand) else cand
     lon = {s.name: s.longitude_deg for s in scenario.stations}
     st = station_key_statistics(served, lon, samples=samples, seed=seed)
-    out = {"stations_monthly": st["monthly"], "stations_total": st["total"], "served": served}
+    access = link_time_statistics(cand, lon)
+    out = {"stations_monthly": st["monthly"], "stations_total": st["total"], "served": served,
+           "link_time_monthly": access["monthly"], "link_time_total": access["total"]}
     if scenario.demands and relay_samples:
         pairs = pair_key_statistics(served, lon, scenario.demands, scenario.start, days,
                                     fibre_links=scenario.fibre_links,

@@ -99,3 +99,14 @@ def jd_utc_split(start: pd.Timestamp, seconds):
 def as_datetime(value) -> _dt.datetime:
     """Return a timezone-aware UTC ``datetime``."""
     return parse_utc(value).to_pydatetime()
+
+
+def local_solar_hours(time_utc, longitude_deg) -> np.ndarray:
+    """Local mean solar time of day [h, 0-24): UTC + longitude / 15 h.
+
+    >>> local_solar_hours(pd.to_datetime(["2018-06-01T01:30Z"]), -17.9).round(3).tolist()
+    [0.307]
+    """
+    t = pd.DatetimeIndex(pd.to_datetime(time_utc, utc=True))
+    hours = (t.hour + t.minute / 60.0 + (t.second + t.microsecond / 1e6) / 3600.0).to_numpy(float)
+    return (hours + np.asarray(longitude_deg, float) / 15.0) % 24.0

@@ -13,7 +13,8 @@ from orbitqkd.design import design_grid, pareto_front
 from orbitqkd.errors import InputError
 from orbitqkd.io.scenario import Scenario
 from orbitqkd.model import Demand
-from orbitqkd.network.annual import pair_key_statistics, station_key_statistics
+from orbitqkd.network.annual import (link_time_statistics, pair_key_statistics,
+                                     station_key_statistics)
 from orbitqkd.network.relay import relay_flow
 
 DAY = pd.Timestamp("2025-01-10T00:00Z")
@@ -154,6 +155,29 @@ def test_station_statistics_against_the_analytic_mean_and_spread():
     monthly = out["monthly"]
     assert set(monthly["month"]) == {"2025-01", "2025-02", "2025-03"}
     assert monthly["expected_bits"].sum() == pytest.approx(total.at["all", "expected_bits"])
+
+
+def test_link_time_statistics_by_hand():
+    # Matera at 16.7 deg E: local mean solar time = UTC + 1.11 h
+    t = pd.to_datetime(["2018-01-10T23:30Z", "2018-01-11T03:00Z", "2018-01-11T12:00Z",
+                        "2018-02-01T04:00Z"])
+    passes = pd.DataFrame({"station": "Matera", "culmination_utc": t,
+                           "duration_s": [100.0, 200.0, 400.0, 50.0]})
+    lon = {"Matera": 16.7}
+    night = link_time_statistics(passes, lon, local_hours=(0.0, 6.0))
+    # 23:30 UTC is 00:37 local (in), 03:00 -> 04:07 (in), 12:00 -> 13:07 (out), 04:00 -> 05:07
+    assert night["total"].to_dict("records") == [
+        {"station": "Matera", "passes": 3, "link_time_s": 350.0, "mean_pass_s": 350.0 / 3}]
+    assert night["monthly"][["month", "passes", "link_time_s"]].values.tolist() == [
+        ["2018-01", 2, 300.0], ["2018-02", 1, 50.0]]
+    # a window across midnight wraps: 22 h-1 h local holds only the 00:37 pass
+    wrap = link_time_statistics(passes, lon, local_hours=(22.0, 1.0))["total"]
+    assert wrap["link_time_s"].tolist() == [100.0]
+    assert link_time_statistics(passes, lon)["total"]["link_time_s"].tolist() == [750.0]
+    with pytest.raises(InputError, match="local_hours"):
+        link_time_statistics(passes, lon, local_hours=(-1.0, 6.0))
+    with pytest.raises(InputError, match="'Matera' has no longitude"):
+        link_time_statistics(passes, {})
 
 
 def test_pair_statistics_and_days_met():

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, check_range
+from ..timescales import local_solar_hours
 from .forecast import DEFAULT_QUANTILES, night_index, quantile_bands, sample_clear_sky
 from .relay import relay_flow
 
@@ -66,6 +67,51 @@ def _group_sums(realised: np.ndarray, labels: pd.DataFrame):
     for k in range(len(keys)):
         sums[:, k] = realised[:, codes == k].sum(axis=1)
     return sums, keys
+
+
+def link_time_statistics(passes: pd.DataFrame, longitude_deg: dict, *,
+                         local_hours: tuple[float, float] = (0.0, 24.0)) -> dict:
+    """Passes and link time per station per month and over the span.
+
+    The link time of a pass is its ``duration_s`` above the station's
+    elevation floor (passes that never rise above it are not passes). A pass
+    counts when the local mean solar time of its culmination lies in
+    ``[local_hours[0], local_hours[1])`` [h] (a window across midnight, e.g.
+    (22, 4), wraps). This is the yearly "total link time" of mission studies,
+    e.g. Neumann et al., EPJ Quantum Technol. 5, 4 (2018), Fig. 7: passes
+    above 30 deg between 0 and 6 h over La Palma.
+
+    Returns
+    -------
+    dict
+        ``monthly`` (``station``, ``month`` 'YYYY-MM', ``passes``,
+        ``link_time_s``, ``mean_pass_s``) and ``total`` (per station over the
+        span).
+    """
+    lo, hi = (float(h) for h in local_hours)
+    check_range("local_hours[0]", lo, 0.0, 24.0, high_inclusive=False)
+    check_range("local_hours[1]", hi, 0.0, 24.0, low_inclusive=False)
+    for col in ("station", "culmination_utc", "duration_s"):
+        if col not in passes.columns:
+            raise InputError(f"passes lack column {col!r}")
+    lon = passes["station"].map(longitude_deg)
+    if lon.isna().any():
+        raise InputError(f"station = {passes['station'][lon.isna()].iloc[0]!r} has no "
+                         "longitude given")
+    culm = pd.to_datetime(passes["culmination_utc"], utc=True)
+    hour = local_solar_hours(culm, lon.to_numpy(float))
+    inside = (hour >= lo) & (hour < hi) if lo < hi else (hour >= lo) | (hour < hi)
+    table = pd.DataFrame({"station": passes["station"].astype(str).to_numpy()[inside],
+                          "month": culm.dt.strftime("%Y-%m").to_numpy()[inside],
+                          "link_time_s": passes["duration_s"].to_numpy(float)[inside]})
+
+    def per(keys):
+        out = table.groupby(keys, sort=True)["link_time_s"].agg(["size", "sum"]).reset_index()
+        out = out.rename(columns={"size": "passes", "sum": "link_time_s"})
+        out["mean_pass_s"] = out["link_time_s"] / out["passes"]
+        return out
+
+    return {"monthly": per(["station", "month"]), "total": per(["station"])}
 
 
 def station_key_statistics(served: pd.DataFrame, longitude_deg: dict, *, samples: int = 200,
