@@ -30,7 +30,7 @@ _WHERE = {
         "molniya_orbit", "sun_synchronous_orbit", "walker_orbits",
     ),
     ".design": (
-        "annual_statistics", "pareto_front", "sweep_designs",
+        "annual_statistics", "design_annual_statistics", "pareto_front", "sweep_designs",
     ),
     ".core.keyrate": (
         "BBM92", "DecoyBB84", "PassKey", "accumulate_blocks", "dual_downlink_key", "pass_key",
@@ -87,6 +87,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BBM92", "BUDGET_COLUMNS", "DataFileError", "DecoyBB84", "Demand", "DesignOrbit",
     "FibreLink", "InterSatelliteLink", "annual_statistics", "circular_orbit",
+    "design_annual_statistics",
     "find_passes_refreshed", "geostationary_orbit", "isl_contacts", "molniya_orbit",
     "pareto_front", "sun_synchronous_orbit", "sweep_designs", "walker_orbits",
     "GroundStation", "InputError", "LOSS_COLUMNS", "Link", "LinkBudget", "OrbitQKDError",

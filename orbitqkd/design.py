@@ -172,6 +172,17 @@ def _schedule(scenario, candidates: pd.DataFrame):
     return schedule_passes(candidates, scenario.schedule, method=scenario.schedule_method)
 
 
+def _design_parts(scenario, space: dict, design: dict):
+    """Stations (with the design's aperture), orbits and link of one design."""
+    stations = [s for s in scenario.stations if s.name in design["stations"]]
+    if design.get("aperture_m") is not None:
+        stations = [dataclasses.replace(s, aperture_m=float(design["aperture_m"]))
+                    for s in stations]
+    orbits = design_orbits(design, space, scenario.start)
+    link = resolve_link(space.get("link", scenario.satellites[0].link))
+    return stations, orbits, link
+
+
 def evaluate_design(scenario, space: dict, design: dict) -> dict:
     """Run one design over the representative span; its row of the sweep table.
 
@@ -179,12 +190,7 @@ def evaluate_design(scenario, space: dict, design: dict) -> dict:
     """
     days = float(space.get("span_days", scenario.days))
     sc = scenario.replace(days=days)
-    stations = [s for s in scenario.stations if s.name in design["stations"]]
-    if design.get("aperture_m") is not None:
-        stations = [dataclasses.replace(s, aperture_m=float(design["aperture_m"]))
-                    for s in stations]
-    orbits = design_orbits(design, space, scenario.start)
-    link = resolve_link(space.get("link", scenario.satellites[0].link))
+    stations, orbits, link = _design_parts(scenario, space, design)
     refresh = float(space.get("refresh_days", REFRESH_DAYS))
     ground = [o for o in orbits if o.kind != "geo"]
     cand = design_candidates(ground, stations, link, scenario.start, days,
@@ -320,4 +326,32 @@ def annual_statistics(scenario, orbits, *, days: float = 365.0, samples: int = 2
                                     ground_store_bits=scenario.ground_store_bits)
         out.update(pairs_monthly=pairs["monthly"], pairs_total=pairs["total"],
                    days_met=pairs["days_met"])
+    return out
+
+
+def design_annual_statistics(scenario, design: int, *, days: float = 365.0, samples: int = 200,
+                             relay_samples: int = 3, seed: int = 0) -> dict:
+    """:func:`annual_statistics` of design number ``design`` of the scenario's ``[design]`` table.
+
+    The design's stations (with its aperture), its orbits (geostationary
+    relays left out: no station links to them) and link, over ``days`` from
+    the scenario's start. The returned dict also holds ``design``, the
+    design's row of :func:`design_grid`.
+    """
+    space = dict(scenario.design)
+    if not space:
+        raise InputError(f"scenario {scenario.name!r} has no [design] table")
+    grid = design_grid(space, scenario.stations)
+    if not 0 <= int(design) < len(grid):
+        raise InputError(f"design = {design} is outside the range 0 <= design <= "
+                         f"{len(grid) - 1} (the designs of {scenario.name}'s [design] table)")
+    check_range("days", days, 1.0, 3660.0)
+    chosen = grid[int(design)]
+    stations, orbits, link = _design_parts(scenario, space, chosen)
+    out = annual_statistics(scenario.replace(stations=tuple(stations)),
+                            [o for o in orbits if o.kind != "geo"], days=days, samples=samples,
+                            relay_samples=relay_samples, seed=seed, link=link,
+                            step_s=float(space.get("step_s", 10.0)),
+                            refresh_days=float(space.get("refresh_days", REFRESH_DAYS)))
+    out["design"] = chosen
     return out

@@ -256,3 +256,40 @@ def pareto_figure(table: pd.DataFrame, objective: str = "delivered_bits",
                           "does better with as few satellites and stations)", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def annual_figure(stations_monthly: pd.DataFrame, link_time_monthly: pd.DataFrame,
+                  title: str = "Key over the year"):
+    """Expected key per station and month with its P10-P90 band over weather years,
+    above the link time of the candidate passes per month.
+
+    Takes :func:`orbitqkd.design.annual_statistics`'s ``stations_monthly``
+    and ``link_time_monthly``; a month without served passes shows no key.
+    """
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True,
+                                      gridspec_kw={"height_ratios": [2, 1]})
+    months = sorted(set(stations_monthly["month"]) | set(link_time_monthly["month"]))
+    x = {m: k for k, m in enumerate(months)}
+    stations = sorted(set(stations_monthly["station"]) | set(link_time_monthly["station"]))
+    cmap = plt.get_cmap("tab10")
+    for k, name in enumerate(stations):
+        color = cmap(k % 10)
+        rows = stations_monthly[stations_monthly["station"] == name]
+        full = pd.DataFrame({"month": months}).merge(rows, on="month", how="left").fillna(0.0)
+        top.plot(range(len(months)), full["expected_bits"] / 1e6, "-o", ms=3, color=color,
+                 label=name)
+        top.fill_between(range(len(months)), full["p10_bits"] / 1e6, full["p90_bits"] / 1e6,
+                         color=color, alpha=0.18, linewidth=0)
+        lt = link_time_monthly[link_time_monthly["station"] == name]
+        bottom.plot([x[m] for m in lt["month"]], lt["link_time_s"] / 3600.0, "-o", ms=3,
+                    color=color)
+    top.set_ylabel("expected key [Mbit]\n(band: P10-P90 over weather)")
+    top.grid(alpha=0.3)
+    top.legend(fontsize=8, ncol=min(len(stations), 4))
+    top.set_title(title, fontsize=10)
+    bottom.set_ylabel("link time of\ncandidate passes [h]")
+    bottom.grid(alpha=0.3)
+    bottom.set_xticks(range(len(months)))
+    bottom.set_xticklabels(months, rotation=45, ha="right", fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -353,8 +353,8 @@ def _q3sat_year(kind: str) -> tuple[float, str]:
     for orbit in orbits:
         passes = concat_passes(find_passes_refreshed([orbit], [station], start, days=365.0))
         total = link_time_statistics(passes, {station.name: station.longitude_deg},
-                                     local_hours=(0.0, 6.0))["total"]
-        per_orbit.append((float(total["link_time_s"].sum()), int(total["passes"].sum())))
+                                     local_hours=(0.0, 6.0))["total"].set_index("station")
+        per_orbit.append((float(total.at["all", "link_time_s"]), int(total.at["all", "passes"])))
     times = np.array([t for t, _ in per_orbit])
     n = sum(k for _, k in per_orbit)
     note = (f"{n / len(orbits):.0f} passes a year, mean {times.sum() / n:.0f} s "

@@ -167,13 +167,14 @@ def test_link_time_statistics_by_hand():
     night = link_time_statistics(passes, lon, local_hours=(0.0, 6.0))
     # 23:30 UTC is 00:37 local (in), 03:00 -> 04:07 (in), 12:00 -> 13:07 (out), 04:00 -> 05:07
     assert night["total"].to_dict("records") == [
-        {"station": "Matera", "passes": 3, "link_time_s": 350.0, "mean_pass_s": 350.0 / 3}]
+        {"station": "Matera", "passes": 3, "link_time_s": 350.0, "mean_pass_s": 350.0 / 3},
+        {"station": "all", "passes": 3, "link_time_s": 350.0, "mean_pass_s": 350.0 / 3}]
     assert night["monthly"][["month", "passes", "link_time_s"]].values.tolist() == [
         ["2018-01", 2, 300.0], ["2018-02", 1, 50.0]]
     # a window across midnight wraps: 22 h-1 h local holds only the 00:37 pass
     wrap = link_time_statistics(passes, lon, local_hours=(22.0, 1.0))["total"]
-    assert wrap["link_time_s"].tolist() == [100.0]
-    assert link_time_statistics(passes, lon)["total"]["link_time_s"].tolist() == [750.0]
+    assert wrap["link_time_s"].tolist() == [100.0, 100.0]
+    assert link_time_statistics(passes, lon)["total"]["link_time_s"].tolist() == [750.0, 750.0]
     with pytest.raises(InputError, match="local_hours"):
         link_time_statistics(passes, lon, local_hours=(-1.0, 6.0))
     with pytest.raises(InputError, match="'Matera' has no longitude"):
@@ -275,6 +276,27 @@ def test_design_cli_writes_pareto_table_and_plot(tmp_path):
     assert list(table["n_satellites"]) == [1, 2]
     assert (table["delivered_bits"] >= 0).all() and table["pareto"].any()
     assert (out / "pareto.png").stat().st_size > 0 and (out / "pareto.parquet").exists()
+
+
+def test_annual_cli_writes_statistics_and_plot(tmp_path, capsys):
+    out = tmp_path / "annual"
+    args = ["annual", "design-europe", "--design", "3", "--days", "20", "--samples", "20",
+            "--relay-samples", "2", "-o", str(out)]
+    assert main(args) == 0
+    total = pd.read_csv(out / "stations_total.csv").set_index("station")
+    monthly = pd.read_csv(out / "stations_monthly.csv")
+    # the year's key is the sum of its months; the 'all' row the sum of the stations
+    for name, rows in monthly.groupby("station"):
+        assert rows["expected_bits"].sum() == pytest.approx(total.at[name, "expected_bits"],
+                                                            abs=len(rows))
+    stations = total.drop(index="all")
+    assert stations["passes"].sum() == total.at["all", "passes"] > 0
+    assert (stations["p10_bits"] <= stations["p90_bits"]).all()
+    assert set(pd.read_csv(out / "pairs_total.csv")["demand"]) == {
+        "Graz-Matera", "London-Matera", "Tenerife-Graz"}
+    assert (out / "annual.png").stat().st_size > 0 and (out / "run.json").exists()
+    assert main(["annual", "design-europe", "--design", "99"]) == 2
+    assert "design = 99 is outside the range 0 <= design <= 15" in capsys.readouterr().err
 
 
 def test_bundled_design_scenario_loads_with_its_grid():

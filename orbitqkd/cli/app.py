@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import importlib.util
+import inspect
 import sys
 from enum import Enum
 from pathlib import Path
@@ -70,7 +71,17 @@ COMMANDS = {
                              "against model values."),
     "design": ("design", "Evaluate every design of the scenario's design table over its "
                          "representative span."),
+    "annual": ("design", "Key per station and user pair per month and year of one design, over "
+                         "weather years."),
 }
+
+
+def _reflow(help_text: str | None) -> str | None:
+    """A docstring's paragraphs each on one line (typer keeps the source's line breaks)."""
+    if not help_text:
+        return help_text
+    paragraphs = inspect.cleandoc(help_text).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
 
 
 class LazyGroup(typer.core.TyperGroup):
@@ -90,6 +101,7 @@ class LazyGroup(typer.core.TyperGroup):
         importlib.import_module(f"{__package__}.{COMMANDS[cmd_name][0]}")
         command = typer.main.get_command(app).commands.get(cmd_name)
         if command is not None:
+            command.help = _reflow(command.help)
             self.add_command(command, cmd_name)
         return command
 

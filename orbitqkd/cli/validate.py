@@ -16,6 +16,7 @@ SHOWN = ["experiment", "quantity", "unit", "published", "model", "deviation", "t
 def validate_cmd(output: OutputFile = None, fmt: Format = None):
     """Run every validation case (flown experiments) and print published against model values.
 
+    The last rows check a design study's yearly link time (geometry, no channel).
     The deviation is model / published (a factor, xN tolerance), or model - published in dB for
     losses; a case is ok within its tolerance. Misses are shown, never hidden;
     --format csv or -o writes every column, with sources and notes.

@@ -86,7 +86,7 @@ def link_time_statistics(passes: pd.DataFrame, longitude_deg: dict, *,
     dict
         ``monthly`` (``station``, ``month`` 'YYYY-MM', ``passes``,
         ``link_time_s``, ``mean_pass_s``) and ``total`` (per station over the
-        span).
+        span, plus a row ``'all'`` for the network).
     """
     lo, hi = (float(h) for h in local_hours)
     check_range("local_hours[0]", lo, 0.0, 24.0, high_inclusive=False)
@@ -111,7 +111,12 @@ def link_time_statistics(passes: pd.DataFrame, longitude_deg: dict, *,
         out["mean_pass_s"] = out["link_time_s"] / out["passes"]
         return out
 
-    return {"monthly": per(["station", "month"]), "total": per(["station"])}
+    total = per(["station"])
+    if len(total):
+        n, t = int(total["passes"].sum()), float(total["link_time_s"].sum())
+        total.loc[len(total)] = {"station": "all", "passes": n, "link_time_s": t,
+                                 "mean_pass_s": t / n}
+    return {"monthly": per(["station", "month"]), "total": total}
 
 
 def station_key_statistics(served: pd.DataFrame, longitude_deg: dict, *, samples: int = 200,
