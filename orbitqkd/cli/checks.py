@@ -88,3 +88,10 @@ def check_passes_table(df: pd.DataFrame, path, scenario) -> None:
         raise InputError(f"passes = '{path}' row {i}: pass {rise.iloc[i]} to {set_.iloc[i]} is "
                          f"outside the scenario's span {start.isoformat()} to "
                          f"{end.isoformat()}; give --start/--days of the run that wrote it")
+
+
+def check_relay_samples(relay_samples: int, samples: int) -> None:
+    """The draws routed through the relay are some of the weather draws."""
+    if relay_samples > samples:
+        raise InputError(f"relay_samples = {relay_samples} is outside the range "
+                         f"0 <= relay_samples <= samples = {samples}")

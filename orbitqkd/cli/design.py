@@ -8,11 +8,11 @@ from typing import Annotated
 import matplotlib.pyplot as plt
 import typer
 
-from ..errors import InputError
 from ..design import design_annual_statistics, load_design_scenario, sweep_designs
 from ..plot import annual_figure, pareto_figure
 from .app import app, emit_table, write_folder
-from .options import Format, OutputFolder, Progress, ScenarioStart, Scheduler
+from .checks import check_relay_samples
+from .options import Format, OutputFolder, Progress, ScenarioStart, Scheduler, Seed
 
 DesignScenarioArg = Annotated[str, typer.Argument(
     help="Scenario TOML file with a design table, or a bundled design scenario "
@@ -75,8 +75,7 @@ def annual(
         min=0, max=1000,
         help="Weather years routed through the trusted-relay LP for the per-pair bands and the "
              "days each demand is met (0: skip pairs); at most --samples.")] = 3,
-    seed: Annotated[int, typer.Option(
-        min=0, max=2**32 - 1, help="Random seed; the same seed gives the same statistics.")] = 0,
+    seed: Seed = 0,
     fmt: Format = None, output: OutputFolder = None,
 ):
     """Key per station and user pair per month and year of one design, over weather years.
@@ -86,9 +85,7 @@ def annual(
     -o FOLDER writes the monthly and total tables (CSV and Parquet), the served passes,
     annual.png and run.json.
     """
-    if relay_samples > samples:
-        raise InputError(f"relay_samples = {relay_samples} is outside the range "
-                         f"0 <= relay_samples <= samples = {samples}")
+    check_relay_samples(relay_samples, samples)
     sc = load_design_scenario(scenario)
     if start is not None:
         sc = sc.replace(start=start)

@@ -28,9 +28,9 @@ from ..io.weather import read_weather
 from ..io.tables import iso_ms_one, round_times_ms, whole_bits
 from ..plot import gantt_figure, relay_figure, stores_figure
 from .app import app, check_outputs, emit_table, show_progress, write_folder
-from .checks import check_climate, check_epochs, check_passes_table
+from .checks import check_climate, check_epochs, check_passes_table, check_relay_samples
 from .options import (AllowStale, Climate, Format, OutputFolder, Progress, SampleS, ScenarioArg,
-                      ScenarioDays, ScenarioStart, ScenarioTle, Scheduler)
+                      ScenarioDays, ScenarioStart, ScenarioTle, Scheduler, Seed)
 
 
 class Method(str, Enum):
@@ -228,8 +228,7 @@ def forecast(
         min=0, max=10000,
         help="Draws routed through the trusted-relay LP for the per-pair bands (0: skip pairs); "
              "at most --samples.")] = 50,
-    seed: Annotated[int, typer.Option(
-        min=0, max=2**32 - 1, help="Random seed; the same seed gives the same forecast.")] = 0,
+    seed: Seed = 0,
     allow_stale: AllowStale = False, fmt: Format = None, output: OutputFolder = None,
     weather: Annotated[Optional[Path], typer.Option(
         exists=True, dir_okay=False,
@@ -249,9 +248,7 @@ def forecast(
     Prints the station and pair tables; -o FOLDER writes stations/pairs/schedule tables
     (CSV and Parquet), forecast.png, report.html and run.json.
     """
-    if relay_samples > samples:
-        raise InputError(f"relay_samples = {relay_samples} is outside the range "
-                         f"0 <= relay_samples <= samples = {samples}")
+    check_relay_samples(relay_samples, samples)
     sc, _, inputs = prepare(scenario, start, days, climate, None, output, allow_stale, tle)
     progress = show_progress(progress)
     weather_table = read_weather(weather, stations=sc.stations) if weather is not None else None

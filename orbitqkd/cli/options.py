@@ -92,6 +92,9 @@ ScenarioTle = Annotated[Optional[str], typer.Option(
     help="Bundled set (micius, glonass, active) or a TLE/3LE/OMM file for the scenario's "
          "satellites: replaces the tle of every satellites table, which keeps its "
          "norad_ids/names (e.g. this morning's element sets for --start tomorrow).")]
+Seed = Annotated[int, typer.Option(
+    min=0, max=2**32 - 1, help="Random seed of the weather draws; the same seed gives the same "
+                               "result.")]
 ScenarioDays = Annotated[Optional[float], typer.Option(
     min=1e-3, max=MAX_DAYS, help=f"Length of the span in days (at most {MAX_DAYS:g}); default "
                                  "the scenario's.")]
