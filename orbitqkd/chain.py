@@ -247,10 +247,37 @@ def pass_keys(passes: PassTable, budgets: LinkBudget, protocol: DecoyBB84 | None
     return passes.with_table(out)
 
 
-def _keys_shard(sat_blob, table, stations, sat_links, protocol, step_s, quiet) -> pd.DataFrame:
-    """Budget and key of one shard of passes (runs on a Dask worker)."""
+# Budget samples per chunk of keyed_passes in this process (~0.5 kB each).
+_CHUNK_SAMPLES = 400_000
+
+
+def _sample_chunks(table: pd.DataFrame, step_s: float, limit: int) -> list[np.ndarray]:
+    """Consecutive row positions of ``table`` in chunks of at most ``limit`` samples.
+
+    A pass of duration d sampled every ``step_s`` has about d / step_s + 2
+    samples; a pass larger than ``limit`` is a chunk of its own.
+    """
+    n = np.floor(table["duration_s"].to_numpy(float) / step_s) + 2.0
+    bounds, used, begin = [], 0.0, 0
+    for i, k in enumerate(n):
+        if used and used + k > limit:
+            bounds.append(np.arange(begin, i))
+            begin, used = i, 0.0
+        used += k
+    bounds.append(np.arange(begin, len(n)))
+    return bounds
+
+
+def _keys_shard(sat_blob, table, stations, sat_links, protocol, step_s, quiet,
+                span=None) -> pd.DataFrame:
+    """Budget and key of one shard of passes (runs on a Dask worker).
+
+    ``span`` is the whole table's (start, end), so the shard samples its passes
+    as the whole table would.
+    """
     sats = tuple(executors.satellite_from_wire(d) for d in pickle.loads(sat_blob))
-    shard = PassTable(table, sats, stations, table["rise_utc"].min(), table["set_utc"].max())
+    start, end = span or (table["rise_utc"].min(), table["set_utc"].max())
+    shard = PassTable(table, sats, stations, start, end)
     with executors._stale_warnings_off(quiet):
         keyed = pass_keys(shard, pass_budgets(shard, dict(zip(
             [s.norad_id for s in sats], sat_links)), step_s), protocol)
@@ -262,13 +289,24 @@ def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
                  progress: bool = False) -> PassTable:
     """Budget and key of every pass: :func:`pass_budgets` then :func:`pass_keys`.
 
+    In this process the passes go through in chunks of consecutive rows of at
+    most ``_CHUNK_SAMPLES`` budget samples, so memory is bounded by a chunk,
+    not by the span (keys as one call gives, to rounding of the time origin).
     With ``executor`` (a Dask scheduler, see the module notes) the passes of
-    ``shard_satellites`` satellites form one task; the keys agree with the
-    serial run to ~1e-8 relative (each shard rounds its own time origin).
+    ``shard_satellites`` satellites form one task. Chunks and shards sample
+    their passes on the whole table's time base (:func:`pass_tracks`), so the
+    keys agree with one call over every pass to ~1e-11 relative.
     """
     if executor is None or len(passes) == 0:
-        return pass_keys(passes, pass_budgets(passes, links, step_s), protocol,
-                         progress=progress)
+        parts = _sample_chunks(passes.table, step_s, _CHUNK_SAMPLES)
+        if len(parts) <= 1:
+            return pass_keys(passes, pass_budgets(passes, links, step_s), protocol,
+                             progress=progress)
+        keyed = []
+        for rows in tqdm(parts, desc="budget and key", unit="chunk", disable=not progress):
+            part = passes.with_table(passes.table.iloc[rows])
+            keyed.append(pass_keys(part, pass_budgets(part, links, step_s), protocol).table)
+        return passes.with_table(pd.concat(keyed))
     sat_links = resolve_links(links, passes.satellites)
     table = passes.table
     sat_index = passes.satellite_index()
@@ -280,7 +318,8 @@ def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
         sats = [passes.satellites[k] for k in chunk]
         blob = pickle.dumps([executors.satellite_to_wire(s) for s in sats])
         arguments.append((blob, table[np.isin(sat_index, chunk)], passes.stations,
-                          tuple(sat_links[k] for k in chunk), protocol, step_s, quiet))
+                          tuple(sat_links[k] for k in chunk), protocol, step_s, quiet,
+                          (passes.start, passes.end)))
     results = executors.run_tasks(_keys_shard, arguments, executor, progress)
     return passes.with_table(pd.concat(results).loc[table.index])
 

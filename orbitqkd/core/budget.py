@@ -262,12 +262,22 @@ def _transmitter_collection(link: Link, rng_km, w_m, aperture, obscuration):
     return factor * geometry.collection_efficiency(w_m, aperture, obscuration)
 
 
-_FIELD_STOP_NODES = 257  # log-spaced Fried parameters per aperture: interpolation error < 1e-5
+# Fried parameters per decade of the field-stop lattice: interpolation error < 1e-5
+_FIELD_STOP_PER_DECADE = 200
 
 
 def _field_stop_grid(fov_urad, wavelength_nm, lo, hi, aperture_m):
-    """Log-spaced Fried parameters from ``lo`` to ``hi`` [m] and the field-stop fraction at each."""
-    grid = np.geomspace(lo, hi, _FIELD_STOP_NODES) if hi > lo else np.array([lo])
+    """Fried parameters [m] of a fixed log-spaced lattice bracketing ``lo``-``hi``,
+    and the field-stop fraction at each.
+
+    The lattice (``_FIELD_STOP_PER_DECADE`` nodes a decade, anchored at 1 m)
+    does not depend on the samples, so a sample interpolates between the same
+    two nodes whatever samples come with it (a chunk of passes gives the
+    numbers the whole table gives).
+    """
+    k0 = int(np.floor(np.log10(lo) * _FIELD_STOP_PER_DECADE))
+    k1 = max(int(np.ceil(np.log10(hi) * _FIELD_STOP_PER_DECADE)), k0 + 1)
+    grid = 10.0 ** (np.arange(k0, k1 + 1) / _FIELD_STOP_PER_DECADE)
     return grid, turbulence.field_stop_fraction(fov_urad, wavelength_nm, grid, aperture_m)
 
 
@@ -275,8 +285,9 @@ def _field_stop(fov_urad, wavelength_nm, r0_m, aperture_m, nodes=None):
     """:func:`~orbitqkd.core.channel.turbulence.field_stop_fraction` for many samples.
 
     The fraction depends on the sample only through the Fried parameter (and the
-    station's aperture), smoothly: it is evaluated on 97 log-spaced values of r0
-    between the samples' extremes for each aperture, and interpolated in log r0
+    station's aperture), smoothly: it is evaluated on a fixed lattice of r0
+    (:func:`_field_stop_grid`) over the samples' extremes for each aperture, and
+    interpolated in log r0
     (within 1e-5 of the direct evaluation; tests/test_budget.py). ``nodes``
     (aperture -> (grid, values), from :func:`_field_stop_nodes`) are used
     instead of nodes spanning the samples given.

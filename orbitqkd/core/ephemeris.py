@@ -48,7 +48,9 @@ def sun_moon_ecef_km(start: pd.Timestamp, seconds):
     seconds = np.asarray(seconds, dtype=float)
     if seconds.size == 0:
         return np.zeros((0, 3)), np.zeros((0, 3))
-    lo, hi = float(np.min(seconds)), float(np.max(seconds))
+    # the grid hangs on ``start`` (whole multiples of the step), so a sample gets
+    # the same value whatever other samples come with it
+    lo, hi = np.floor(float(np.min(seconds)) / _GRID_S) * _GRID_S, float(np.max(seconds))
     grid = lo + np.arange(max(int(np.ceil((hi - lo) / _GRID_S)) + 1, 2)) * _GRID_S
     t = skyfield_times(start, grid)
     pvh, _ = erfa.epv00(t.whole, t.tt_fraction)

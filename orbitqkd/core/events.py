@@ -803,12 +803,15 @@ def geometry_radius_km(station: GroundStation) -> float:
     return EARTH_MEAN_RADIUS_KM + station.altitude_m / 1000.0
 
 
-def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> Track:
+def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s,
+                   span_s: float = 0.0) -> Track:
     """Geometry samples of many (satellite, station, [start, end]) spans at once.
 
     ``start_s`` and ``end_s`` are seconds after ``t0``; each span is sampled
     every ``step_s`` from its start, plus its end. ``pass_id`` is the span's
-    index; one SGP4 call per satellite.
+    index; one SGP4 call per satellite. The time base (UT1 - UTC) covers
+    ``[0, max(span_s, last sample)]``: a caller sampling parts of one span
+    gives the span so that every part gets the same numbers.
     """
     start_s, end_s = np.asarray(start_s, float), np.asarray(end_s, float)
     counts = np.floor((end_s - start_s) / step_s + 1e-9).astype(np.int64) + 1
@@ -823,7 +826,7 @@ def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s) -> 
         seconds = np.concatenate([seconds, end_s[extra]])
         order = np.lexsort((seconds, pass_id))
         pass_id, seconds = pass_id[order], seconds[order]
-    base = TimeBase.for_span(t0, float(seconds.max(initial=0.0)))
+    base = TimeBase.for_span(t0, max(float(seconds.max(initial=0.0)), float(span_s)))
     sat_row, sta_row = np.asarray(sat_idx)[pass_id], np.asarray(sta_idx)[pass_id]
     r = np.full((seconds.size, 3), np.nan)
     v = np.full((seconds.size, 3), np.nan)
@@ -897,11 +900,15 @@ def pass_tracks(passes: PassTable, step_s: float = 1.0) -> Track:
         return dataclasses.replace(
             _sample_tracks(sats, z, stas, z, passes.start, np.zeros(0), np.zeros(0), step_s),
             per_pass=True)
-    t0 = parse_utc(df["rise_utc"].min())
+    # the time origin and base are the span searched, not the first and last
+    # pass: a subset of the table (a chunk, a Dask shard) samples every pass
+    # exactly as the whole table does
+    t0 = min(parse_utc(passes.start), parse_utc(df["rise_utc"].min()))
     rise = (pd.to_datetime(df["rise_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
     set_ = (pd.to_datetime(df["set_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
+    span_s = (parse_utc(passes.end) - t0).total_seconds() if passes.end is not None else 0.0
     track = _sample_tracks(sats, passes.satellite_index(), stas, passes.station_index(), t0,
-                           rise, set_, step_s)
+                           rise, set_, step_s, span_s)
     labels = df.index.to_numpy()
     return dataclasses.replace(track, pass_id=labels[track.pass_id], per_pass=True)
 

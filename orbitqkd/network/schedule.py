@@ -84,6 +84,8 @@ _LEXI_TOL = 1e-7
 # Passes per block of the total-key MILP (see _blocks) and the least time a block gets [s].
 _BLOCK_PASSES = 1000
 _MIN_BLOCK_TIME_S = 1.0
+# A relative gap below this is the rounding of sums, reported as 0.
+_GAP_ROUNDING = 1e-12
 
 
 def _count_map(field: str, value) -> int | dict[str, int]:
@@ -548,6 +550,7 @@ def _result(df: pd.DataFrame, prob: _Problem, served: np.ndarray, bound: float, 
     value = _objective_value(prob, out["served"].to_numpy(), np.zeros(len(prob.stations)))
     bound = max(float(bound), value)
     gap = (bound - value) / bound if bound > 0 else 0.0
+    gap = 0.0 if gap < _GAP_ROUNDING else gap  # sums over blocks differ in the last bits
     per = out[out["served"]].groupby("station")["expected_key_bits"].agg(["count", "sum"])
     stations = pd.DataFrame({"station": prob.stations})
     stations["passes_served"] = stations["station"].map(per["count"]).fillna(0).astype(int)
