@@ -58,6 +58,24 @@ def test_czml_ids_unique_and_packet_counts(doc, passes):
     json.dumps(doc, allow_nan=False)  # strictly valid JSON
 
 
+def test_czml_keeps_satellites_apart_that_share_a_norad_id():
+    from orbitqkd.model import Satellite
+
+    sats = [Satellite.from_elements(n, "2025-03-20", altitude_km=500, inclination_deg=97.4,
+                                    raan_deg=raan) for n, raan in (("A", 0.0), ("B", 120.0))]
+    assert sats[0].norad_id == sats[1].norad_id  # both take the default id
+    table = find_passes(sats, ["Graz", "Tenerife"], "2025-03-20", days=1)
+    doc = passes_to_czml(table, step_s=60)
+    ids = {p["id"] for p in doc}
+    sat_packets = [p for p in doc if p["id"].startswith("satellite/")]
+    assert sorted(p["name"] for p in sat_packets) == ["A", "B"]
+    assert len(sat_packets) == 2 and len(ids) == len(doc)
+    for p in doc:
+        if p["id"].startswith("pass/"):
+            ref = p["polyline"]["positions"]["references"][0].split("#")[0]
+            assert ref in ids and ref.endswith("/" + p["name"].split(" over ")[0])
+
+
 def test_czml_satellite_samples(doc, passes):
     sat = next(p for p in doc if p["id"] == "satellite/41731")
     pos = sat["position"]

@@ -118,7 +118,8 @@ def passes_to_czml(passes: PassTable, step_s: float = 30.0,
 
         * ``document``: ``version`` "1.0" and a ``clock`` over the passes'
           span (first rise to last set);
-        * one ``satellite/<norad_id>`` packet with a sampled ``position``:
+        * one ``satellite/<norad_id>`` packet with a sampled ``position``
+          (``satellite/<norad_id>/<name>`` where satellites share a NORAD id):
           ``epoch`` (ISO 8601) and ``cartesian`` ``[t, x, y, z, ...]``,
           ``t`` in seconds after the epoch and x, y, z in metres in the
           ``FIXED`` (Earth-fixed) frame, from :func:`orbitqkd.core.orbits.propagate_ecef`;
@@ -133,15 +134,20 @@ def passes_to_czml(passes: PassTable, step_s: float = 30.0,
     if len(df) == 0:
         raise InputError("passes hold no rows; nothing to export to CZML")
     t0, t1 = df["rise_utc"].min(), df["set_utc"].max()
-    sats = {s.norad_id: s for s in passes.satellites}
-    wanted = pd.unique(df["norad_id"].astype(np.int64))
+    rows_sat = passes.with_table(df).satellite_index()
+    order = [passes.satellites[k] for k in pd.unique(rows_sat)]
+    # satellite/<norad_id>, or satellite/<norad_id>/<name> where satellites share an id
+    # (design orbits and satellites from elements all default to one)
+    shared = pd.Series([s.norad_id for s in order]).duplicated(keep=False).to_numpy()
+    sat_id = {id(s): _satellite_id(s.norad_id) + (f"/{s.name}" if dup else "")
+              for s, dup in zip(order, shared)}
+    row_ids = [sat_id[id(passes.satellites[k])] for k in rows_sat]
     by_name = {s.name: s for s in passes.stations}
     stas = [by_name[n] for n in pd.unique(df["station"])]
 
     span_s = (t1 - t0).total_seconds()
     seconds = np.arange(0.0, span_s, float(step_s))
     seconds = np.append(seconds, span_s) if span_s > 0 else np.array([0.0])
-    order = [sats[int(n)] for n in wanted]
     r_km, _ = propagate_ecef([s.satrec for s in order], TimeBase.for_span(t0, span_s), seconds)
     interval = f"{_iso(t0)}/{_iso(t1)}"
     doc: list[dict] = [{
@@ -155,7 +161,7 @@ def passes_to_czml(passes: PassTable, step_s: float = 30.0,
         ok = np.isfinite(r).all(axis=1)
         samples = np.column_stack([seconds[ok], r[ok] * 1000.0]).ravel()
         doc.append({
-            "id": _satellite_id(sat.norad_id),
+            "id": sat_id[id(sat)],
             "name": sat.name,
             "availability": interval,
             "position": {
@@ -182,8 +188,8 @@ def passes_to_czml(passes: PassTable, step_s: float = 30.0,
                       "horizontalOrigin": "LEFT"},
         })
     seen: set[str] = set()
-    for row in df.itertuples(index=False):
-        pid = f"pass/{int(row.norad_id)}/{row.station}/{_iso(row.rise_utc)}"
+    for row, sid in zip(df.itertuples(index=False), row_ids):
+        pid = f"pass/{sid.removeprefix('satellite/')}/{row.station}/{_iso(row.rise_utc)}"
         while pid in seen:  # two passes cannot rise together, but keep ids unique regardless
             pid += "+"
         seen.add(pid)
@@ -192,7 +198,7 @@ def passes_to_czml(passes: PassTable, step_s: float = 30.0,
             "name": f"{row.satellite} over {row.station}",
             "availability": f"{_iso(row.rise_utc)}/{_iso(row.set_utc)}",
             "polyline": {
-                "positions": {"references": [f"{_satellite_id(row.norad_id)}#position",
+                "positions": {"references": [f"{sid}#position",
                                              f"{_station_id(row.station)}#position"]},
                 "width": 2,
                 "arcType": "NONE",
