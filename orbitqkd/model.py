@@ -715,8 +715,14 @@ class PassTable:
         by_norad: dict = {}
         for k, s in enumerate(self.satellites):
             by_norad.setdefault(s.norad_id, []).append(k)
-        out = np.empty(len(self.table), int)
-        for row, (norad, name) in enumerate(zip(self.table["norad_id"], self.table["satellite"])):
+        # resolve each distinct (norad_id, satellite) once, not row by row
+        code = self.table.groupby(["norad_id", "satellite"], sort=False,
+                                  observed=True).ngroup().to_numpy()
+        _, first = np.unique(code, return_index=True)  # a row of each group, by code
+        resolved = np.empty(len(first), int)
+        norads = self.table["norad_id"].to_numpy()[first]
+        names = self.table["satellite"].to_numpy()[first]
+        for g, (norad, name) in enumerate(zip(norads, names)):
             k = by_key.get((int(norad), str(name)))
             if k is None:
                 ks = by_norad.get(int(norad), [])
@@ -724,8 +730,8 @@ class PassTable:
                     raise InputError(f"norad_id = {int(norad)} ({name}) of the passes is not "
                                      "among the satellites given")
                 k = ks[0]
-            out[row] = k
-        return out
+            resolved[g] = k
+        return resolved[code]
 
     def with_table(self, table: pd.DataFrame) -> "PassTable":
         """The same satellites, stations and span with another table (a subset, added columns)."""
