@@ -86,6 +86,12 @@ OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
 _EARLY_BONUS = 1e-7
 _LEXI_TOL = 1e-7
+# Dual simplex solves relay LPs up to this size 1.7-2.6x faster than the interior
+# point (forecast draws: 400-3,500 variables), but stalls for minutes on the
+# tie-breaking costs of large ones (45k variables): above it, or past the time
+# limit, the interior point method with crossover solves.
+_SIMPLEX_MAX_VARIABLES = 20_000
+_SIMPLEX_TIME_LIMIT_S = 5.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -207,8 +213,14 @@ class _LP:
         else:
             a_ub, b_ub = None, None
         bounds = np.column_stack([np.zeros(self.n), np.asarray(self.ub, dtype=float)])
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if self.eq_rhs else None,
-                      b_eq=self.eq_rhs or None, bounds=bounds, method="highs-ipm")
+        problem = dict(A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if self.eq_rhs else None,
+                       b_eq=self.eq_rhs or None, bounds=bounds)
+        res = None
+        if self.n <= _SIMPLEX_MAX_VARIABLES:  # small LPs: dual simplex, bounded in time
+            res = linprog(c, **problem, method="highs-ds",
+                          options={"time_limit": _SIMPLEX_TIME_LIMIT_S})
+        if res is None or res.status == 1:  # large, or the simplex ran out of time
+            res = linprog(c, **problem, method="highs-ipm")
         if res.status != 0:
             raise InputError(f"relay LP not solved: {res.message}")
         return res
@@ -404,11 +416,16 @@ def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods, isl=Non
         rate = f.key_rate_bps()
         gen.append({t: rate * length[t] for t in range(periods.n)})
         active.append(list(range(periods.n)))
-    contact = {s: sorted(set(df.loc[df["satellite"] == s, "period"])) for s in satellites}
-    for (s, g), rows in df.groupby(["satellite", "station"], sort=False):
+    sat, sta = df["satellite"].to_numpy(), df["station"].to_numpy()
+    per, key = df["period"].to_numpy(), df["key"].to_numpy(float)
+    contact = {s: sorted(set(per[sat == s].tolist())) for s in satellites}
+    made_by: dict[tuple[str, str], dict[int, float]] = {}  # in order of first pass
+    for s, g, t, k in zip(sat, sta, per.tolist(), key.tolist()):
+        made = made_by.setdefault((s, g), {})
+        made[t] = made.get(t, 0.0) + k
+    for (s, g), made in made_by.items():
         links.append((g, s, "satellite"))
-        made = rows.groupby("period")["key"].sum().to_dict()
-        gen.append(made)
+        gen.append(dict(sorted(made.items())))
         first = min(made)
         active.append([t for t in contact[s] if t >= first])
     if isl is not None and len(isl):
@@ -789,13 +806,15 @@ def _demand_table(net: _Network, flows: _Flows, delivered, x) -> pd.DataFrame:
 def _daily_table(net: _Network, flows: _Flows, x, use_at) -> pd.DataFrame:
     """Bits per UTC day and demand that meet it: delivered, or used for a pair with
     ``hourly_use`` (days with none are left out)."""
-    rows = [{"date": net.periods.day_of[t], "demand": d.name, "bits": x[j] * net.scale}
-            for c, d in enumerate(net.demands) for t, j in use_at.get(c, flows.delivered_at[c])
-            if x[j] * net.scale > 1e-6]
-    daily = pd.DataFrame(rows, columns=["date", "demand", "bits"])
-    if not daily.empty:
-        daily = daily.groupby(["date", "demand"], as_index=False)["bits"].sum()
-    return daily
+    bits: dict[tuple, float] = {}
+    for c, d in enumerate(net.demands):
+        for t, j in use_at.get(c, flows.delivered_at[c]):
+            if x[j] * net.scale > 1e-6:
+                cell = (net.periods.day_of[t], d.name)
+                bits[cell] = bits.get(cell, 0.0) + x[j] * net.scale
+    cells = sorted(bits)  # by date, then demand
+    return pd.DataFrame({"date": [c[0] for c in cells], "demand": [c[1] for c in cells],
+                         "bits": [bits[c] for c in cells]}, columns=["date", "demand", "bits"])
 
 
 def _forward_fill(values: dict[int, float], n: int) -> np.ndarray:
