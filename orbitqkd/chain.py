@@ -190,8 +190,13 @@ def pass_slots(passes: PassTable, slot_s: float, sample_s: float = 10.0) -> Pass
 
 # --- budget and key of many passes -------------------------------------------
 
-def pass_budgets(passes: PassTable, links, step_s: float = 1.0) -> LinkBudget:
+def pass_budgets(passes: PassTable, links, step_s: float = 1.0,
+                 max_step_s: float | None = None) -> LinkBudget:
     """Link budget of every pass, sampled every ``step_s`` from rise to set.
+
+    With ``max_step_s`` each pass takes its own step, up to ``max_step_s``
+    where the line of sight turns slowly (:func:`orbitqkd.core.events.pass_steps_s`:
+    MEO and GEO passes; LEO passes keep ``step_s``).
 
     ``links`` is one link (or preset name) for every satellite, or a mapping
     from satellite name or NORAD id to one. Satellites and stations are the
@@ -201,7 +206,7 @@ def pass_budgets(passes: PassTable, links, step_s: float = 1.0) -> LinkBudget:
     if not isinstance(passes, PassTable):
         raise InputError(f"passes = {type(passes).__name__} is not a PassTable; see find_passes()")
     sat_links = resolve_links(links, passes.satellites)
-    track = events.pass_tracks(passes, step_s=step_s)
+    track = events.pass_tracks(passes, step_s=step_s, max_step_s=max_step_s)
     unique = list(dict.fromkeys(sat_links))
     link_of_sat = np.array([unique.index(lk) for lk in sat_links], dtype=int)
     return core_budget.link_budget(track, tuple(unique), link_of_sat[track.satellite_index]
@@ -269,7 +274,7 @@ def _sample_chunks(table: pd.DataFrame, step_s: float, limit: int) -> list[np.nd
 
 
 def _keys_shard(sat_blob, table, stations, sat_links, protocol, step_s, quiet,
-                span=None) -> pd.DataFrame:
+                span=None, max_step_s=None) -> pd.DataFrame:
     """Budget and key of one shard of passes (runs on a Dask worker).
 
     ``span`` is the whole table's (start, end), so the shard samples its passes
@@ -280,14 +285,16 @@ def _keys_shard(sat_blob, table, stations, sat_links, protocol, step_s, quiet,
     shard = PassTable(table, sats, stations, start, end)
     with executors._stale_warnings_off(quiet):
         keyed = pass_keys(shard, pass_budgets(shard, dict(zip(
-            [s.norad_id for s in sats], sat_links)), step_s), protocol)
+            [s.norad_id for s in sats], sat_links)), step_s, max_step_s), protocol)
     return keyed.table
 
 
 def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
-                 step_s: float = 5.0, executor=None, shard_satellites: int = 50,
-                 progress: bool = False) -> PassTable:
+                 step_s: float = 5.0, max_step_s: float | None = None, executor=None,
+                 shard_satellites: int = 50, progress: bool = False) -> PassTable:
     """Budget and key of every pass: :func:`pass_budgets` then :func:`pass_keys`.
+
+    ``step_s`` and ``max_step_s`` sample the passes as :func:`pass_budgets` does.
 
     In this process the passes go through in chunks of consecutive rows of at
     most ``_CHUNK_SAMPLES`` budget samples, so memory is bounded by a chunk,
@@ -300,12 +307,13 @@ def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
     if executor is None or len(passes) == 0:
         parts = _sample_chunks(passes.table, step_s, _CHUNK_SAMPLES)
         if len(parts) <= 1:
-            return pass_keys(passes, pass_budgets(passes, links, step_s), protocol,
+            return pass_keys(passes, pass_budgets(passes, links, step_s, max_step_s), protocol,
                              progress=progress)
         keyed = []
         for rows in tqdm(parts, desc="budget and key", unit="chunk", disable=not progress):
             part = passes.with_table(passes.table.iloc[rows])
-            keyed.append(pass_keys(part, pass_budgets(part, links, step_s), protocol).table)
+            keyed.append(pass_keys(part, pass_budgets(part, links, step_s, max_step_s),
+                                   protocol).table)
         return passes.with_table(pd.concat(keyed))
     sat_links = resolve_links(links, passes.satellites)
     table = passes.table
@@ -319,19 +327,20 @@ def keyed_passes(passes: PassTable, links, protocol: DecoyBB84 | None = None, *,
         blob = pickle.dumps([executors.satellite_to_wire(s) for s in sats])
         arguments.append((blob, table[np.isin(sat_index, chunk)], passes.stations,
                           tuple(sat_links[k] for k in chunk), protocol, step_s, quiet,
-                          (passes.start, passes.end)))
+                          (passes.start, passes.end), max_step_s))
     results = executors.run_tasks(_keys_shard, arguments, executor, progress)
     return passes.with_table(pd.concat(results).loc[table.index])
 
 
 def candidate_passes(satellites, stations, start, *, days=None, end=None,
                      links="micius-xinglong", protocol=None, step_s: float = 5.0,
+                     max_step_s: float | None = None,
                      min_elevation_deg=None, progress: bool = False,
                      executor=None) -> PassTable:
     """Every pass with its expected secret key: the scheduler's candidates.
 
-    :func:`find_passes`, then :func:`keyed_passes`. ``links`` and ``protocol``
-    as there.
+    :func:`find_passes`, then :func:`keyed_passes`. ``links``, ``protocol``,
+    ``step_s`` and ``max_step_s`` as there.
 
     >>> c = candidate_passes("micius", ["Xinglong"], "2016-12-19", days=1)
     >>> c.table[["dark", "zero_reason"]].values.tolist()
@@ -344,7 +353,8 @@ def candidate_passes(satellites, stations, start, *, days=None, end=None,
     passes = _passes(sats, stas, t0, t1, executor, progress=progress,
                      min_elevation_deg=min_elevation_deg)
     return keyed_passes(passes, dict(zip([s.norad_id for s in sats], sat_links)), protocol,
-                        step_s=step_s, executor=executor, progress=progress)
+                        step_s=step_s, max_step_s=max_step_s, executor=executor,
+                        progress=progress)
 
 
 def _passes(sats, stas, t0, t1, executor, **options) -> PassTable:
@@ -431,14 +441,16 @@ def scenario_satellites(scenario) -> tuple[tuple[Satellite, ...], tuple[Link, ..
     return tuple(sats), tuple(links)
 
 
-def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False,
-                        climate_source=None, executor=None) -> PassTable:
+def scenario_candidates(scenario, *, step_s: float = 5.0, max_step_s: float | None = None,
+                        progress: bool = False, climate_source=None,
+                        executor=None) -> PassTable:
     """Candidate passes of a scenario with their secret key and cloud-free probability.
 
     Passes of every satellite over every station in the scenario's span (cut
     into slots of ``handover_slot_s`` when the scenario gives one, see
     :func:`pass_slots`), the key of each (decoy-state BB84 per pass or slot,
-    the satellite's link), and
+    the satellite's link, sampled as :func:`pass_budgets` says with ``step_s``
+    and ``max_step_s``), and
     ``cloud_free_probability``: the scenario's value for a station when it
     gives one, else the bundled monthly climatology (or ``climate_source``).
     """
@@ -449,13 +461,14 @@ def scenario_candidates(scenario, *, step_s: float = 5.0, progress: bool = False
     if scenario.handover_slot_s:
         passes = pass_slots(passes, scenario.handover_slot_s)
     keyed = keyed_passes(passes, dict(zip([s.norad_id for s in sats], links)), step_s=step_s,
-                         executor=executor, progress=progress)
+                         max_step_s=max_step_s, executor=executor, progress=progress)
     return keyed.with_table(with_cloud_probability(
         keyed.table, source=climate_source, overrides=scenario.cloud_free_probability))
 
 
 def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = None, *,
-                      method=None, objective=None, step_s: float = 5.0, progress: bool = False,
+                      method=None, objective=None, step_s: float = 5.0,
+                      max_step_s: float | None = None, progress: bool = False,
                       climate_source=None, executor=None) -> ScheduleResult:
     """Schedule a scenario's passes: which station each satellite serves, and when.
 
@@ -466,8 +479,9 @@ def schedule_scenario(scenario, candidates: PassTable | pd.DataFrame | None = No
     ``objective`` override the scenario's.
     """
     if candidates is None:
-        candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                         climate_source=climate_source, executor=executor)
+        candidates = scenario_candidates(scenario, step_s=step_s, max_step_s=max_step_s,
+                                         progress=progress, climate_source=climate_source,
+                                         executor=executor)
     table = candidates.table if isinstance(candidates, PassTable) else candidates
     _check_some_passes(scenario, table)
     config = scenario.schedule
@@ -580,7 +594,8 @@ def relay_scenario(scenario, schedule, *, objective=None) -> RelayResult:
 
 def forecast_scenario(scenario, *, start=None, days: float | None = None, samples: int = 500,
                       relay_samples: int = 50, seed: int = 0, climate_source=None,
-                      step_s: float = 5.0, progress: bool = False, executor=None,
+                      step_s: float = 5.0, max_step_s: float | None = None,
+                      progress: bool = False, executor=None,
                       weather: pd.DataFrame | None = None, typical_year: bool = False,
                       correlation_length_km: float = DEFAULT_CORRELATION_LENGTH_KM) -> dict:
     """Daily key forecast of a scenario (:class:`orbitqkd.io.scenario.Scenario`).
@@ -598,8 +613,9 @@ def forecast_scenario(scenario, *, start=None, days: float | None = None, sample
     changes = {k: v for k, v in (("start", start), ("days", days)) if v is not None}
     if changes:
         scenario = scenario.replace(**changes)
-    candidates = scenario_candidates(scenario, step_s=step_s, progress=progress,
-                                     climate_source=climate_source, executor=executor)
+    candidates = scenario_candidates(scenario, step_s=step_s, max_step_s=max_step_s,
+                                     progress=progress, climate_source=climate_source,
+                                     executor=executor)
     _check_some_passes(scenario, candidates.table)
     if weather is not None:
         candidates = candidates.with_table(with_weather(candidates.table, weather,

@@ -225,7 +225,7 @@ def test_long_table_over_several_stations():
     long = Track(satellites=(), stations=(a.station, b.station),
                  satellite_index=np.zeros(2 * len(a), int),
                  station_index=np.repeat([0, 1], len(a)), pass_id=np.repeat([0, 1], len(a)),
-                 sample_s=1.0, time_utc=a.time_utc.append(b.time_utc),
+                 sample_s=1.0, weight_s=np.ones(2 * len(a)), time_utc=a.time_utc.append(b.time_utc),
                  **{c: np.concatenate([getattr(a, c), getattr(b, c)]) for c in TRACK_COLUMNS[1:]})
     df = link_budget(long, link_preset("micius-xinglong")).to_frame()
     assert len(df) == len(long)

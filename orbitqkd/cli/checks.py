@@ -95,3 +95,10 @@ def check_relay_samples(relay_samples: int, samples: int) -> None:
     if relay_samples > samples:
         raise InputError(f"relay_samples = {relay_samples} is outside the range "
                          f"0 <= relay_samples <= samples = {samples}")
+
+
+def check_max_sample_s(max_sample_s, sample_s: float) -> None:
+    """An adaptive spacing can only be as long as or longer than the fine one."""
+    if max_sample_s is not None and max_sample_s < sample_s:
+        raise InputError(f"max_sample_s = {max_sample_s:g} is outside the range "
+                         f"max_sample_s >= sample_s = {sample_s:g}")

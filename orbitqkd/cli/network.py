@@ -28,9 +28,10 @@ from ..io.weather import read_weather
 from ..io.tables import iso_ms_one, round_times_ms, whole_bits
 from ..plot import gantt_figure, relay_figure, stores_figure
 from .app import app, check_outputs, emit_table, show_progress, write_folder
-from .checks import check_climate, check_epochs, check_passes_table, check_relay_samples
-from .options import (AllowStale, Climate, Format, OutputFolder, Progress, SampleS, ScenarioArg,
-                      ScenarioDays, ScenarioStart, ScenarioTle, Scheduler, Seed)
+from .checks import (check_climate, check_epochs, check_max_sample_s, check_passes_table,
+                     check_relay_samples)
+from .options import (AllowStale, Climate, Format, MaxSampleS, OutputFolder, Progress, SampleS,
+                      ScenarioArg, ScenarioDays, ScenarioStart, ScenarioTle, Scheduler, Seed)
 
 
 class Method(str, Enum):
@@ -91,12 +92,13 @@ def prepare(scenario: str, start, days, climate, passes, output, allow_stale, tl
     return sc, table, inputs
 
 
-def _candidates(sc: Scenario, passes: Optional[pd.DataFrame], climate, step_s, progress,
-                scheduler) -> pd.DataFrame:
+def _candidates(sc: Scenario, passes: Optional[pd.DataFrame], climate, step_s, max_step_s,
+                progress, scheduler) -> pd.DataFrame:
     """The candidate passes: predicted and keyed, or read from a file written before."""
+    check_max_sample_s(max_step_s, step_s)
     if passes is None:
-        table = scenario_candidates(sc, step_s=step_s, progress=progress, climate_source=climate,
-                                    executor=scheduler).table
+        table = scenario_candidates(sc, step_s=step_s, max_step_s=max_step_s, progress=progress,
+                                    climate_source=climate, executor=scheduler).table
         # whole bits, as every output says them: a schedule read back plans the same
         table["key_bits"] = np.floor(table["key_bits"].to_numpy(float) + 1e-9)
         return table
@@ -130,6 +132,7 @@ def _stage(progress: bool, text: str) -> None:
 def schedule(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
     tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    max_sample_s: MaxSampleS = None,
     progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[Objective], typer.Option(
@@ -145,7 +148,7 @@ def schedule(
     """
     sc, table, inputs = prepare(scenario, start, days, climate, passes, output, allow_stale, tle)
     progress = show_progress(progress)
-    candidates = _candidates(sc, table, climate, sample_s, progress, scheduler)
+    candidates = _candidates(sc, table, climate, sample_s, max_sample_s, progress, scheduler)
     _stage(progress, f"scheduling {len(candidates)} candidate passes ...")
     result = schedule_scenario(sc, candidates, method=method.value if method else None,
                                objective=objective.value if objective else None)
@@ -170,6 +173,7 @@ def schedule(
 def relay(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
     tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    max_sample_s: MaxSampleS = None,
     progress: Progress = None,
     scheduler: Scheduler = None, passes: PassesFile = None, method: MethodOption = None,
     objective: Annotated[Optional[RelayObjective], typer.Option(
@@ -188,7 +192,7 @@ def relay(
         raise InputError(f"scenario {sc.name!r} has no [[demands]]; give at least one "
                          "user pair to relay key between")
     progress = show_progress(progress)
-    candidates = _candidates(sc, table, climate, sample_s, progress, scheduler)
+    candidates = _candidates(sc, table, climate, sample_s, max_sample_s, progress, scheduler)
     if "served" in candidates.columns:
         served = candidates[candidates["served"].astype(str).str.lower().isin(["true", "1"])]
     else:
@@ -220,6 +224,7 @@ def relay(
 def forecast(
     scenario: ScenarioArg, start: ScenarioStart = None, days: ScenarioDays = None,
     tle: ScenarioTle = None, climate: Climate = None, sample_s: SampleS = 5.0,
+    max_sample_s: MaxSampleS = None,
     progress: Progress = None,
     scheduler: Scheduler = None,
     samples: Annotated[int, typer.Option(
@@ -249,11 +254,13 @@ def forecast(
     (CSV and Parquet), forecast.png, report.html and run.json.
     """
     check_relay_samples(relay_samples, samples)
+    check_max_sample_s(max_sample_s, sample_s)
     sc, _, inputs = prepare(scenario, start, days, climate, None, output, allow_stale, tle)
     progress = show_progress(progress)
     weather_table = read_weather(weather, stations=sc.stations) if weather is not None else None
     result = forecast_scenario(sc, samples=samples, relay_samples=relay_samples, seed=seed,
-                               climate_source=climate, step_s=sample_s, progress=progress,
+                               climate_source=climate, step_s=sample_s, max_step_s=max_sample_s,
+                               progress=progress,
                                executor=scheduler, weather=weather_table,
                                typical_year=typical_year,
                                correlation_length_km=cloud_correlation_km)

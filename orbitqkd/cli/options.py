@@ -56,6 +56,11 @@ NightOnly = Annotated[bool, typer.Option(
 SampleS = Annotated[float, typer.Option(
     "--sample-s", min=0.01, max=600,
     help="Spacing of the link-budget samples in seconds.")]
+MaxSampleS = Annotated[Optional[float], typer.Option(
+    "--max-sample-s", min=0.01, max=3600,
+    help="Let each pass take its own spacing of link-budget samples, up to this many seconds "
+         "where the line of sight turns slowly and the sky is dark (MEO, GEO); LEO passes and "
+         "passes in twilight keep --sample-s. Default: every pass at --sample-s.")]
 
 # --- outputs ----------------------------------------------------------------------
 OutputFile = Annotated[Optional[Path], typer.Option(

@@ -53,7 +53,10 @@ class LinkBudget:
     pass_id : ndarray of int
         The pass each sample belongs to (row label of the pass table; 0 for one track).
     sample_s : float
-        Sample step [s]; each sample stands for that much time in the key.
+        Sample step [s] (the shortest, for adaptively sampled passes).
+    weight_s : ndarray
+        Time each sample stands for in the key [s] (the track's
+        :attr:`~orbitqkd.core.events.Track.weight_s`: trapezoidal weights).
     repetition_rate_hz, gate_width_ns : ndarray
         Source repetition rate [Hz] and detector gate [ns] of each sample's link.
     zenith_angle_deg ... sky_radiance_w_m2_sr_nm : ndarray
@@ -66,6 +69,7 @@ class LinkBudget:
     time_utc: pd.DatetimeIndex
     pass_id: np.ndarray
     sample_s: float
+    weight_s: np.ndarray
     repetition_rate_hz: np.ndarray
     gate_width_ns: np.ndarray
     zenith_angle_deg: np.ndarray
@@ -127,12 +131,14 @@ class LinkBudget:
         cols = {c: getattr(self, c) for c in _ARRAYS}
         cols["repetition_rate_hz"] = self.repetition_rate_hz
         cols["gate_width_ns"] = self.gate_width_ns
+        cols["weight_s"] = self.weight_s
         return pd.concat([base.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
 
     @classmethod
     def from_frame(cls, df: pd.DataFrame, *, repetition_rate_hz: float, gate_width_ns: float,
                    sample_s: float) -> "LinkBudget":
-        """A budget from a table written by :meth:`to_frame` (missing diagnostics are NaN)."""
+        """A budget from a table written by :meth:`to_frame` (missing diagnostics are NaN;
+        without a ``weight_s`` column each sample stands for ``sample_s``)."""
         n = len(df)
         missing = [c for c in ("time_utc", "transmittance", "noise_rate_cps", "above_horizon")
                    if c not in df.columns]
@@ -152,6 +158,7 @@ class LinkBudget:
         return cls(track=None, links=(), link_index=np.zeros(n, int),
                    time_utc=pd.DatetimeIndex(pd.to_datetime(df["time_utc"], utc=True)),
                    pass_id=pass_id, sample_s=float(sample_s),
+                   weight_s=col("weight_s", float(sample_s)),
                    repetition_rate_hz=np.full(n, float(repetition_rate_hz)),
                    gate_width_ns=np.full(n, float(gate_width_ns)), **arrays)
 
@@ -221,7 +228,8 @@ def link_budget(track: Track, link: Link | tuple | list, link_index=None) -> Lin
         rep[rows] = lk.transmitter.repetition_rate_hz
         gate[rows] = lk.receiver.gate_width_ns
     return LinkBudget(track=track, links=links, link_index=index, time_utc=track.time_utc,
-                      pass_id=track.pass_id, sample_s=track.sample_s, repetition_rate_hz=rep,
+                      pass_id=track.pass_id, sample_s=track.sample_s,
+                      weight_s=np.asarray(track.weight_s, float), repetition_rate_hz=rep,
                       gate_width_ns=gate, **out)
 
 
@@ -385,6 +393,11 @@ def _extinction_db(zenith_angle_deg, wavelength_nm, station_altitude_m, **kw):
 _BUDGET_CHUNK = 131072  # samples per evaluation: ~60 temporaries of 1 MB each
 
 
+# Elevation within this of the floor counts as above it [deg]: rise and set are
+# found to ~1 ms, where the elevation moves by at most ~1e-3 deg (LEO overhead).
+_FLOOR_TOLERANCE_DEG = 1e-3
+
+
 def _samples(track: Track, rows: np.ndarray, link: Link):
     """Station arrays, elevation, above-horizon mask, zenith angle, range, altitude, aperture of ``rows``."""
     sta = track.station_arrays(rows)
@@ -394,7 +407,8 @@ def _samples(track: Track, rows: np.ndarray, link: Link):
         above = np.isfinite(rng_all) & (rng_all > 0)
     else:
         floor = track.horizon_floor_deg(rows)
-        above = np.isfinite(elev) & (elev >= np.maximum(floor, 0.0))
+        # a pass's own rise and set samples sit on the floor to the pass engine's precision
+        above = np.isfinite(elev) & (elev >= np.maximum(floor, 0.0) - _FLOOR_TOLERANCE_DEG)
     zen = geometry.zenith_angle_deg(np.where(above, elev, np.nan))
     rng = np.where(above, rng_all, np.nan)
     sat_alt = track.satellite_altitude_km[rows]

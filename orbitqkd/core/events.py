@@ -673,7 +673,11 @@ class Track:
         The span (pass) each sample belongs to: the row label of the pass
         table, or 0 for one track.
     sample_s : float
-        Sample step [s].
+        Sample step [s] (the shortest, when passes are sampled adaptively).
+    weight_s : ndarray
+        Time each sample stands for in a time integral over its pass [s]: half
+        the interval to each neighbour of the same pass (the trapezoidal rule,
+        so a pass's weights sum to its duration).
     time_utc : pandas.DatetimeIndex
     elevation_deg ... sun_separation_deg : ndarray
         :data:`TRACK_COLUMNS`; ``moon_separation_deg`` and ``sun_separation_deg``
@@ -686,6 +690,7 @@ class Track:
     station_index: np.ndarray
     pass_id: np.ndarray
     sample_s: float
+    weight_s: np.ndarray
     time_utc: pd.DatetimeIndex
     elevation_deg: np.ndarray
     azimuth_deg: np.ndarray
@@ -760,7 +765,7 @@ class Track:
                     **columns) -> "Track":
         """A track of one station from bare arrays (for what-if budgets).
 
-        Give ``elevation_deg`` and ``range_km`` or ``satellite_altitude_km`` (a
+        Each sample stands for ``sample_s`` seconds (``weight_s``). Give ``elevation_deg`` and ``range_km`` or ``satellite_altitude_km`` (a
         missing one follows from a spherical Earth); other :data:`TRACK_COLUMNS` may be
         given (absent Sun / Moon: below the horizon, azimuth 0).
         """
@@ -794,7 +799,7 @@ class Track:
         zeros = np.zeros(n, int)
         return cls(satellites=(), stations=(station,), satellite_index=zeros,
                    station_index=zeros, pass_id=zeros, sample_s=float(sample_s),
-                   time_utc=times, elevation_deg=el, range_km=rng,
+                   weight_s=np.full(n, float(sample_s)), time_utc=times, elevation_deg=el, range_km=rng,
                    satellite_altitude_km=np.asarray(h, float), **arrays)
 
 
@@ -803,23 +808,43 @@ def geometry_radius_km(station: GroundStation) -> float:
     return EARTH_MEAN_RADIUS_KM + station.altitude_m / 1000.0
 
 
+def trapezoid_weights_s(pass_id, seconds) -> np.ndarray:
+    """Trapezoidal-rule weights [s] of samples at ``seconds``, grouped by ``pass_id``.
+
+    Samples come grouped by pass and in time order within one; a sample gets
+    half the interval to each neighbour of its own pass, so the weights of a
+    pass sum to the time from its first to its last sample.
+
+    >>> trapezoid_weights_s(np.array([0, 0, 0, 1, 1]), np.array([0.0, 5, 7, 100, 110])).tolist()
+    [2.5, 3.5, 1.0, 5.0, 5.0]
+    """
+    seconds = np.asarray(seconds, float)
+    w = np.zeros(seconds.size)
+    if seconds.size > 1:
+        half = np.where(np.diff(np.asarray(pass_id)) == 0, np.diff(seconds) / 2.0, 0.0)
+        w[:-1] += half
+        w[1:] += half
+    return w
+
+
 def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s,
                    span_s: float = 0.0) -> Track:
     """Geometry samples of many (satellite, station, [start, end]) spans at once.
 
     ``start_s`` and ``end_s`` are seconds after ``t0``; each span is sampled
-    every ``step_s`` from its start, plus its end. ``pass_id`` is the span's
+    every ``step_s`` (one value, or one per span) from its start, plus its end. ``pass_id`` is the span's
     index; one SGP4 call per satellite. The time base (UT1 - UTC) covers
     ``[0, max(span_s, last sample)]``: a caller sampling parts of one span
     gives the span so that every part gets the same numbers.
     """
     start_s, end_s = np.asarray(start_s, float), np.asarray(end_s, float)
-    counts = np.floor((end_s - start_s) / step_s + 1e-9).astype(np.int64) + 1
+    step = np.broadcast_to(np.asarray(step_s, float), start_s.shape)  # one per span
+    counts = np.floor((end_s - start_s) / step + 1e-9).astype(np.int64) + 1
     pass_id = np.repeat(np.arange(start_s.size), counts)
     first = np.repeat(np.cumsum(counts) - counts, counts)
-    seconds = start_s[pass_id] + (np.arange(pass_id.size) - first) * step_s
+    seconds = start_s[pass_id] + (np.arange(pass_id.size) - first) * step[pass_id]
     # close each span at its end when the grid stops short of it
-    short = end_s - (start_s + (counts - 1) * step_s) > 1e-6
+    short = end_s - (start_s + (counts - 1) * step) > 1e-6
     if short.any():
         extra = np.flatnonzero(short)
         pass_id = np.concatenate([pass_id, extra])
@@ -840,7 +865,9 @@ def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s,
     los = r - sites
     return Track(
         satellites=tuple(sats), stations=tuple(stas), satellite_index=sat_row,
-        station_index=sta_row, pass_id=pass_id, sample_s=float(step_s),
+        station_index=sta_row, pass_id=pass_id,
+        sample_s=float(np.min(step)) if step.size else float(np.min(step_s)),
+        weight_s=trapezoid_weights_s(pass_id, seconds),
         time_utc=timestamps(t0, seconds),
         elevation_deg=look["elevation_deg"],
         azimuth_deg=look["azimuth_deg"],
@@ -884,11 +911,68 @@ def pass_track(satellite: Satellite, station: GroundStation, start, end,
     return _sample_tracks(sats, [0], sta, [0], t0, [0.0], [(t1 - t0).total_seconds()], step_s)
 
 
-def pass_tracks(passes: PassTable, step_s: float = 1.0) -> Track:
+# Earth's equatorial rotation speed at the surface [km/s], added to a satellite's
+# speed to bound how fast the line of sight can turn.
+_SURFACE_SPEED_KM_S = 0.4651
+# Sun elevation above which the sky is not dark (astronomical twilight) [deg].
+_TWILIGHT_SUN_DEG = -18.0
+
+
+def pass_steps_s(passes: PassTable, step_s: float, max_step_s: float,
+                 max_turn_deg: float = 1.0) -> np.ndarray:
+    """Sample step of each pass [s]: as long as the line of sight turns at most
+    ``max_turn_deg`` per step, between ``step_s`` and ``max_step_s``.
+
+    The line of sight turns no faster than (v + v_E) / r_min, with v the
+    satellite's perigee speed (vis-viva from its SGP4 mean elements), v_E the
+    Earth's surface rotation speed and r_min the pass's ``min_range_km``: a
+    LEO pass (~0.8 deg/s overhead) keeps ``step_s``, a pass of a GNSS orbit
+    (~0.012 deg/s) is sampled every minute or so. A pass with the Sun above
+    -18 deg at its rise, culmination or set keeps ``step_s``: the twilight sky
+    background changes faster than the geometry.
+
+    >>> from orbitqkd.chain import find_passes
+    >>> p = find_passes("glonass", ["Matera"], "2022-02-01T19:00", "2022-02-01T20:00")
+    >>> pass_steps_s(p, 5.0, 60.0).tolist()  # a winter night: the Sun below -30 deg
+    [60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0, 60.0]
+    >>> pass_steps_s(find_passes("micius", ["Xinglong"], "2016-12-19", days=1), 5.0, 60.0).tolist()
+    [5.0, 5.0]
+    """
+    check_range("max_step_s", max_step_s, step_s, 3600.0)
+    check_range("max_turn_deg", max_turn_deg, 0.0, 10.0, low_inclusive=False)
+    df = passes.table
+    sats = [passes.satellites[k] for k in passes.satellite_index()]
+    a_km = np.array([s.satrec.a * s.satrec.radiusearthkm for s in sats], float)
+    e = np.array([s.satrec.ecco for s in sats], float)
+    mu = np.array([s.satrec.mu for s in sats], float)
+    speed = np.sqrt(mu * (1.0 + e) / (a_km * (1.0 - e))) + _SURFACE_SPEED_KM_S
+    rate_deg_s = np.degrees(speed / np.maximum(df["min_range_km"].to_numpy(float), 1.0))
+    steps = np.clip(max_turn_deg / rate_deg_s, step_s, max_step_s)
+    # twilight: the sky background grows tenfold per few degrees of Sun elevation, so a
+    # pass with the Sun above -18 deg at its rise, culmination or set keeps the fine step
+    t0 = parse_utc(df["rise_utc"].min())
+    ends = np.concatenate([(pd.to_datetime(df[c], utc=True) - t0).dt.total_seconds().to_numpy()
+                           for c in ("rise_utc", "set_utc")])
+    sun, _ = sun_moon_ecef_km(t0, ends)
+    sta = passes.station_index()
+    sites = np.tile(np.array([s.ecef_km() for s in passes.stations])[sta], (2, 1))
+    ups = np.tile(np.array([enu_basis(s.latitude_deg, s.longitude_deg)[2]
+                            for s in passes.stations])[sta], (2, 1))
+    sun_el = body_elevation_deg(sun, sites, ups).reshape(2, -1)
+    twilight = (np.maximum(sun_el.max(axis=0), df["sun_elevation_deg"].to_numpy(float))
+                > _TWILIGHT_SUN_DEG)
+    return np.where(twilight, step_s, steps)
+
+
+def pass_tracks(passes: PassTable, step_s: float = 1.0, max_step_s: float | None = None,
+                max_turn_deg: float = 1.0) -> Track:
     """Sample every pass of a :class:`~orbitqkd.model.PassTable` from rise to set.
 
     The satellites and stations are the table's own; ``pass_id`` is the row
-    label of each pass in ``passes.table``.
+    label of each pass in ``passes.table``. With ``max_step_s``, each pass
+    is sampled with its own step (:func:`pass_steps_s`): every ``step_s`` where
+    the line of sight turns fast (LEO), up to ``max_step_s`` where it does not
+    (MEO, GEO); ``weight_s`` keeps time integrals exact to the trapezoidal rule.
     """
     check_range("step_s", step_s, 0.001, 3600.0)
     if not isinstance(passes, PassTable):
@@ -907,8 +991,10 @@ def pass_tracks(passes: PassTable, step_s: float = 1.0) -> Track:
     rise = (pd.to_datetime(df["rise_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
     set_ = (pd.to_datetime(df["set_utc"], utc=True) - t0).dt.total_seconds().to_numpy()
     span_s = (parse_utc(passes.end) - t0).total_seconds() if passes.end is not None else 0.0
+    steps = (step_s if max_step_s is None or max_step_s == step_s
+             else pass_steps_s(passes, step_s, max_step_s, max_turn_deg))
     track = _sample_tracks(sats, passes.satellite_index(), stas, passes.station_index(), t0,
-                           rise, set_, step_s, span_s)
+                           rise, set_, steps, span_s)
     labels = df.index.to_numpy()
     return dataclasses.replace(track, pass_id=labels[track.pass_id], per_pass=True)
 
@@ -939,7 +1025,8 @@ def horizontal_track(station: GroundStation, distance_km: float, azimuth_deg: fl
     zeros = np.zeros(n, int)
     return Track(
         satellites=(), stations=sta, satellite_index=zeros, station_index=zeros, pass_id=zeros,
-        sample_s=float(step_s), time_utc=timestamps(t0, seconds),
+        sample_s=float(step_s), weight_s=trapezoid_weights_s(zeros, seconds),
+        time_utc=timestamps(t0, seconds),
         elevation_deg=np.zeros(n), azimuth_deg=np.full(n, float(azimuth_deg)),
         range_km=np.full(n, float(distance_km)), range_rate_km_s=np.zeros(n),
         satellite_altitude_km=np.full(n, sta[0].altitude_m / 1000.0),

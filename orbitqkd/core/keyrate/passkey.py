@@ -267,6 +267,13 @@ def fading_quadrature(budget, model: str, ok=None, n_nodes: int | None = None):
     return nodes, weights
 
 
+def _weights_s(budget) -> np.ndarray:
+    """Time each sample of ``budget`` stands for [s] (its ``weight_s``), checked >= 0."""
+    w = np.asarray(budget.weight_s, float)
+    check_range("weight_s", w, 0.0)
+    return w
+
+
 def _decoy_samples(budgets, protocol: DecoyBB84, elevations=None) -> _Samples:
     parts, dur, have_elev = [], 0.0, True
     elevations = [None] * len(budgets) if elevations is None else list(elevations)
@@ -274,7 +281,7 @@ def _decoy_samples(budgets, protocol: DecoyBB84, elevations=None) -> _Samples:
         raise InputError(f"elevation_deg holds {len(elevations)} arrays for {len(budgets)} budgets")
     for b, given in zip(budgets, elevations):
         ok = _valid(b)
-        dt = float(check_range("sample_s", b.sample_s, 0.0, low_inclusive=False))
+        dt = _weights_s(b)[ok]
         elev = _elevation(b, ok, given)
         have_elev &= elev is not None
         nodes = weights = None
@@ -283,8 +290,8 @@ def _decoy_samples(budgets, protocol: DecoyBB84, elevations=None) -> _Samples:
         parts.append(dict(
             eta=np.asarray(b.transmittance, float)[ok], noise=np.asarray(b.noise_rate_cps, float)[ok],
             gate=_per_sample(b, "gate_width_ns", ok), rep=_per_sample(b, "repetition_rate_hz", ok),
-            dt=np.full(ok.sum(), dt), elev=elev, nodes=nodes, weights=weights))
-        dur += ok.sum() * dt
+            dt=dt, elev=elev, nodes=nodes, weights=weights))
+        dur += float(dt.sum())
         parts[-1]["time"] = pd.DatetimeIndex(b.time_utc)[ok]
 
     def cat(name):
@@ -420,7 +427,7 @@ def _pair_samples(pairs):
     """
     ea, eb, na, nb, dts, used, dur = [], [], [], [], [], [], 0.0
     for a, b in pairs:
-        dt = float(check_range("sample_s", a.sample_s, 0.0, low_inclusive=False))
+        wa = _weights_s(a)
         ta = pd.DatetimeIndex(a.time_utc).asi8
         tb = pd.DatetimeIndex(b.time_utc).asi8
         _, ia, ib = np.intersect1d(ta, tb, assume_unique=False, return_indices=True)
@@ -430,8 +437,8 @@ def _pair_samples(pairs):
         eb.append(np.asarray(b.transmittance, float)[ib])
         na.append(np.asarray(a.noise_rate_cps, float)[ia])
         nb.append(np.asarray(b.noise_rate_cps, float)[ib])
-        dts.append(np.full(ia.size, dt))
-        dur += ia.size * dt
+        dts.append(wa[ia])
+        dur += float(wa[ia].sum())
         used.append(pd.DatetimeIndex(a.time_utc)[ia])
     start, end = _span(used)
     return _cat(ea), _cat(eb), _cat(na), _cat(nb), _cat(dts), start, end, dur
@@ -611,13 +618,14 @@ def keys_per_pass(budget, protocol: DecoyBB84 | None = None) -> pd.DataFrame:
     order_of = np.argsort(ids, kind="stable")
     rank[:] = order_of[np.searchsorted(ids[order_of], pid)]
     ok = _valid(budget)
-    dt = float(check_range("sample_s", budget.sample_s, 0.0, low_inclusive=False))
+    weight = _weights_s(budget)
     gate = _per_sample(budget, "gate_width_ns", ok)
     rep = _per_sample(budget, "repetition_rate_hz", ok)
     valid = np.flatnonzero(ok)
     sort = np.argsort(rank[valid], kind="stable")
     sel = valid[sort]  # valid samples, grouped by pass, in time order within a pass
     gate, rep = gate[sort], rep[sort]
+    dt = weight[sel]
     counts = np.bincount(rank[sel], minlength=n_pass)
     has = counts > 0
     starts = (np.cumsum(counts) - counts)[has]
@@ -664,7 +672,8 @@ def keys_per_pass(budget, protocol: DecoyBB84 | None = None) -> pd.DataFrame:
     nan = float("nan")
     col = {f: np.full(n_pass, nan) for f in fields}
     col.update(protocol=np.full(n_pass, "decoy-bb84", dtype=object), n_passes=np.ones(n_pass, int),
-               duration_s=counts * dt, detections=np.zeros(n_pass), sifted_bits=np.zeros(n_pass),
+               duration_s=np.bincount(rank[sel], weights=dt, minlength=n_pass),
+               detections=np.zeros(n_pass), sifted_bits=np.zeros(n_pass),
                phase_error=np.full(n_pass, 0.5), single_photon_bits=np.zeros(n_pass),
                asymptotic_secret_bits=np.zeros(n_pass), finite_secret_bits=np.zeros(n_pass),
                secret_bits=np.zeros(n_pass), mu_s=np.full(n_pass, protocol.mu_s),
@@ -684,7 +693,7 @@ def keys_per_pass(budget, protocol: DecoyBB84 | None = None) -> pd.DataFrame:
     if protocol.decoys == 1:
         col["mu_v"][has] = nan
         col["p_d"][has] = 1.0 - protocol.p_s
-    col["window_s"][has] = np.add.reduceat(np.full(len(eta), dt), starts) if len(eta) else 0.0
+    col["window_s"][has] = np.add.reduceat(dt, starts) if len(eta) else 0.0
     col["window_min_transmittance"][has] = (np.minimum.reduceat(eta, starts) if len(eta)
                                             else np.zeros(0))
     cut = np.minimum.reduceat(elev, starts) if len(eta) else np.zeros(0)
