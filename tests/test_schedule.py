@@ -180,3 +180,17 @@ def test_errors():
         schedule_passes(pd.DataFrame([make_pass("S", "A", 0, 300, -1)]))
     with pytest.raises(UnknownNameError, match=r"^method = 'exact' is not known"):
         schedule_passes(pd.DataFrame([make_pass("S", "A", 0, 300, 1)]), method="exact")
+
+
+def test_solver_prints_stay_off_stdout(capfd):
+    # HiGHS's MIP solver printf()s some diagnostics; a --format csv table must stay clean
+    import os
+
+    from orbitqkd.network.schedule import _stdout_to_stderr
+
+    with _stdout_to_stderr():
+        os.write(1, b"HighsMipSolverData::transformNewIntegerFeasibleSolution\n")
+    out, err = capfd.readouterr()
+    assert "HighsMipSolverData" not in out and "HighsMipSolverData" in err
+    os.write(1, b"after\n")
+    assert capfd.readouterr().out == "after\n"

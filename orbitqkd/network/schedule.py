@@ -60,7 +60,10 @@ committed and constrain the next windows.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
+import sys
 import time
 from typing import Mapping
 
@@ -308,6 +311,34 @@ class _Problem:
         return out
 
 
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send the process's stdout (file descriptor 1) to stderr while the block runs.
+
+    HiGHS's MIP solver prints some diagnostics with C ``printf`` whatever its
+    output flag (e.g. ``HighsMipSolverData::transformNewIntegerFeasibleSolution``),
+    which would land inside a table printed with ``--format csv``.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (AttributeError, OSError, ValueError):  # no real stdout (embedded, captured)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _milp(*args, **kwargs):
+    """:func:`scipy.optimize.milp` with the solver's stray prints kept off stdout."""
+    with _stdout_to_stderr():
+        return milp(*args, **kwargs)
+
+
 def _clique_matrix(prob: _Problem, active: np.ndarray):
     """Clique rows over ``active`` passes: (sparse 0/1 matrix, capacities)."""
     cliques = prob.cliques(active)
@@ -384,7 +415,7 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
                 sub = clique_a[np.flatnonzero(keep)][:, cols]
             constraints = [LinearConstraint(sub, -np.inf, clique_cap[keep])] if keep.any() else []
             left = max(time_limit_s - (time.perf_counter() - t0), _MIN_BLOCK_TIME_S)
-            res = milp(-w[cols], integrality=np.ones(len(cols)), bounds=Bounds(lb, 1.0),
+            res = _milp(-w[cols], integrality=np.ones(len(cols)), bounds=Bounds(lb, 1.0),
                        constraints=constraints,
                        options={"time_limit": left, "mip_rel_gap": float(cfg.mip_gap),
                                 "disp": False})
@@ -440,7 +471,7 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
             sparse.csr_array((vals, (rows, cols)), shape=(r, nv)), lo, hi))
     options = {"time_limit": float(time_limit_s), "mip_rel_gap": float(cfg.mip_gap),
                "disp": False}
-    res = milp(c1, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints,
+    res = _milp(c1, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints,
                options=options)
     if res.x is None:
         raise InputError(f"scheduler found no solution: {res.message}")
@@ -454,7 +485,7 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
         keep = sparse.csr_array(-c1.reshape(1, -1))
         floor = (value / scale) * (1.0 - _LEXI_TOL) - 1e-9
         c2 = np.concatenate([-w, np.zeros(n_aux)])
-        res2 = milp(c2, integrality=integrality, bounds=Bounds(lb, ub),
+        res2 = _milp(c2, integrality=integrality, bounds=Bounds(lb, ub),
                     constraints=constraints + [LinearConstraint(keep, floor, np.inf)],
                     options=options)
         if res2.x is not None:
