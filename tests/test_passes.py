@@ -212,3 +212,18 @@ def test_grazing_rise_and_set_match_a_1_ms_brute_force(floor_deg):
     above = seconds[elevation >= floor_deg]
     assert abs((rise - t0).total_seconds() - above[0]) < 0.05
     assert abs((set_ - t0).total_seconds() - above[-1]) < 0.05
+
+
+def test_groups_of_satellites_give_the_one_search_table():
+    """Memory holds one group's brackets: groups of 7 satellites give the same rows, in the
+    same order, as one search over all of them."""
+    from orbitqkd.core.events import find_passes as search
+    from orbitqkd.io.stations import bundled_stations
+    from orbitqkd.io.tle import load_satellites
+
+    sats = [s for s in load_satellites("active", near="2026-03-19") if s.period_min < 130][::97][:60]
+    stations = [bundled_stations()[n] for n in ("Graz", "Xinglong", "Stellenbosch")]
+    one = search(sats, stations, "2026-03-19", days=1, chunk_size=1_000_000).table
+    grouped = search(sats, stations, "2026-03-19", days=1, chunk_size=7).table
+    assert len(one) > 200
+    pd.testing.assert_frame_equal(grouped, one)
