@@ -66,6 +66,7 @@ Rates of fibre links without a measured rate come from
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import math
 import time
@@ -95,6 +96,19 @@ _SIMPLEX_TIME_LIMIT_S = 5.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class _Solution:
+    """What the per-demand, per-link and per-node tables of a relay are built from."""
+
+    net: "_Network"
+    flows: "_Flows"
+    held: dict
+    x: np.ndarray
+    delivered: np.ndarray
+    start: pd.Timestamp
+    use_at: dict
+
+
+@dataclasses.dataclass(frozen=True)
 class RelayResult:
     """Outcome of :func:`relay_flow`.
 
@@ -126,10 +140,12 @@ class RelayResult:
         expansion (see ``_store_table``): ``node``, ``kind`` (``'satellite'`` or
         ``'ground'``), ``start_utc``, ``end_utc``, ``link_key_bits``,
         ``relayed_key_bits`` and ``stored_bits``.
+
+    ``demands``, ``edges`` and ``stores`` are built from the LP's solution
+    when first read (a forecast routing hundreds of cloud draws reads only
+    ``daily``).
     """
 
-    demands: pd.DataFrame
-    edges: pd.DataFrame
     daily: pd.DataFrame
     objective: str
     objective_value: float
@@ -137,7 +153,22 @@ class RelayResult:
     solve_time_s: float
     status: str
     size: dict
-    stores: pd.DataFrame
+    _solution: _Solution = dataclasses.field(repr=False, compare=False)
+
+    @functools.cached_property
+    def demands(self) -> pd.DataFrame:
+        s = self._solution
+        return _demand_table(s.net, s.flows, s.delivered, s.x)
+
+    @functools.cached_property
+    def edges(self) -> pd.DataFrame:
+        s = self._solution
+        return _edge_table(s.net, s.flows, s.x)
+
+    @functools.cached_property
+    def stores(self) -> pd.DataFrame:
+        s = self._solution
+        return _store_table(s.net, s.flows, s.held, s.x, s.start, s.use_at)
 
     def summary(self) -> dict:
         return {"objective": self.objective, "objective_value": self.objective_value,
@@ -965,10 +996,9 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     message, x, delivered, value = _solve(lp, net, dvars, objective)
     size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
             "periods": net.periods.n}
-    return RelayResult(_demand_table(net, flows, delivered, x), _edge_table(net, flows, x),
-                       _daily_table(net, flows, x, use_at), objective, value, float(days),
+    return RelayResult(_daily_table(net, flows, x, use_at), objective, value, float(days),
                        time.perf_counter() - t0, message, size,
-                       _store_table(net, flows, held, x, start, use_at))
+                       _Solution(net, flows, held, x, delivered, start, use_at))
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
