@@ -27,7 +27,7 @@ from .core.propagation import (REFRESH_DAYS, DesignOrbit, find_passes_refreshed,
                                geostationary_orbit, segment_bounds, segment_satellites,
                                walker_orbits)
 from .data import data_dir
-from .errors import InputError, check_range
+from .errors import InputError, UnknownNameError, check_range
 from .io.climate import with_cloud_probability
 from .io.scenario import Scenario
 from .network.annual import (link_time_statistics, pair_key_statistics,
@@ -61,7 +61,11 @@ def load_design_scenario(name) -> Scenario:
     path = data_dir() / "scenarios" / "design" / f"{name}.toml"
     if str(name) in bundled_design_scenarios() and path.is_file():
         return Scenario.from_toml(path)
-    return Scenario.from_toml(name)
+    try:
+        return Scenario.from_toml(name)
+    except UnknownNameError as err:  # name the design scenarios too
+        raise UnknownNameError(f"{err}; bundled design scenarios: "
+                               f"{', '.join(bundled_design_scenarios())}") from None
 
 
 def _as_list(value):

@@ -305,3 +305,9 @@ def test_bundled_design_scenario_loads_with_its_grid():
     sc = load_design_scenario("design-europe")
     grid = design_grid(sc.design, sc.stations)
     assert len(grid) == 16 and sc.demands and sc.schedule.night_only
+
+
+def test_unknown_design_scenario_names_the_design_scenarios(capsys):
+    assert main(["annual", "nosuch"]) == 2
+    err = capsys.readouterr().err
+    assert "scenario = 'nosuch'" in err and "bundled design scenarios: design-europe" in err
