@@ -218,6 +218,7 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         # to a pair counts as 0 bits, never as a missing sample
         cells = pd.MultiIndex.from_product([dates, names], names=["date", "demand"])
         wide = np.zeros((relay_samples, len(cells)))
+        cell_of = {cell: j for j, cell in enumerate(cells)}
         draws = range(relay_samples)
         if progress:
             draws = tqdm(draws, desc="relay draws", unit="draw")
@@ -235,11 +236,10 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                               start=first, days=n_days, time_step_s=time_step_s,
                               objective=relay_objective, ground_store_bits=ground_store_bits)
             daily = flow.daily
-            if len(daily):
-                day = pd.to_datetime(daily["date"]).dt.strftime("%Y-%m-%d")
-                got = pd.Series(daily["bits"].to_numpy(float), index=pd.MultiIndex.from_arrays(
-                    [day, daily["demand"]])).groupby(level=[0, 1]).sum()
-                wide[k] = got.reindex(cells, fill_value=0.0).to_numpy(float)
+            for date, demand, bits in zip(daily["date"], daily["demand"], daily["bits"]):
+                cell = cell_of.get((date.strftime("%Y-%m-%d"), demand))
+                if cell is not None:
+                    wide[k, cell] += bits
             routed[draw] = wide[k].copy()
         pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
         per_day = {getattr(d, "name", str(d)): getattr(d, "bits_per_day", None) for d in demands}

@@ -184,7 +184,6 @@ def _served_passes(passes) -> pd.DataFrame:
         return pd.DataFrame({"satellite": pd.Series(dtype=str), "station": pd.Series(dtype=str),
                              "culmination_utc": pd.Series(dtype="datetime64[ns, UTC]"),
                              "key": pd.Series(dtype=float)})
-    df = df.copy()
     if "served" in df.columns:
         df = df[df["served"].astype(bool)]
     missing = [c for c in ("satellite", "station", "culmination_utc") if c not in df.columns]
@@ -193,6 +192,8 @@ def _served_passes(passes) -> pd.DataFrame:
     key_col = "expected_key_bits" if "expected_key_bits" in df.columns else "key_bits"
     if key_col not in df.columns:
         raise InputError("passes lack column expected_key_bits or key_bits needed by the relay")
+    # a copy of the columns the relay reads, not of the whole pass table
+    df = df[["satellite", "station", "culmination_utc", key_col]].copy()
     df["key"] = df[key_col].astype(float)
     check_range(f"passes {key_col}", df["key"].to_numpy(), 0.0)
     df["culmination_utc"] = pd.to_datetime(df["culmination_utc"], utc=True)
