@@ -221,7 +221,8 @@ def test_groups_of_satellites_give_the_one_search_table():
     from orbitqkd.io.stations import bundled_stations
     from orbitqkd.io.tle import load_satellites
 
-    sats = [s for s in load_satellites("active", near="2026-03-19") if s.period_min < 130][::97][:60]
+    leo = [s for s in load_satellites("active", near="2026-03-19") if s.period_min < 130]
+    sats = leo[::97][:60]
     stations = [bundled_stations()[n] for n in ("Graz", "Xinglong", "Stellenbosch")]
     one = search(sats, stations, "2026-03-19", days=1, chunk_size=1_000_000).table
     grouped = search(sats, stations, "2026-03-19", days=1, chunk_size=7).table

@@ -806,7 +806,8 @@ class Track:
                     **columns) -> "Track":
         """A track of one station from bare arrays (for what-if budgets).
 
-        Each sample stands for ``sample_s`` seconds (``weight_s``). Give ``elevation_deg`` and ``range_km`` or ``satellite_altitude_km`` (a
+        Each sample stands for ``sample_s`` seconds (``weight_s``). Give
+        ``elevation_deg`` and ``range_km`` or ``satellite_altitude_km`` (a
         missing one follows from a spherical Earth); other :data:`TRACK_COLUMNS` may be
         given (absent Sun / Moon: below the horizon, azimuth 0).
         """
@@ -840,7 +841,8 @@ class Track:
         zeros = np.zeros(n, int)
         return cls(satellites=(), stations=(station,), satellite_index=zeros,
                    station_index=zeros, pass_id=zeros, sample_s=float(sample_s),
-                   weight_s=np.full(n, float(sample_s)), time_utc=times, elevation_deg=el, range_km=rng,
+                   weight_s=np.full(n, float(sample_s)), time_utc=times, elevation_deg=el,
+                   range_km=rng,
                    satellite_altitude_km=np.asarray(h, float), **arrays)
 
 
@@ -873,8 +875,8 @@ def _sample_tracks(sats, sat_idx, stas, sta_idx, t0, start_s, end_s, step_s,
     """Geometry samples of many (satellite, station, [start, end]) spans at once.
 
     ``start_s`` and ``end_s`` are seconds after ``t0``; each span is sampled
-    every ``step_s`` (one value, or one per span) from its start, plus its end. ``pass_id`` is the span's
-    index; one SGP4 call per satellite. The time base (UT1 - UTC) covers
+    every ``step_s`` (one value, or one per span) from its start, plus its
+    end. ``pass_id`` is the span's index; one SGP4 call per satellite. The time base (UT1 - UTC) covers
     ``[0, max(span_s, last sample)]``: a caller sampling parts of one span
     gives the span so that every part gets the same numbers.
     """
