@@ -22,13 +22,13 @@ def report(tmp_path_factory):
 def test_report_holds_what_a_planner_acts_on(report):
     out, result = report
     html = (out / "report.html").read_text()
-    for heading in ("Headline", "Map", "Key per user pair and day", "Served passes (Gantt",
-                    "local mean solar", "Assumptions"):
+    for heading in ("Headline", "Map", "Key per user pair and day", "Key held at each node",
+                    "Served passes (Gantt", "local mean solar", "Assumptions"):
         assert heading in html, heading
-    assert html.count("data:image/png;base64,") == 3  # map, forecast, Gantt
+    assert html.count("data:image/png;base64,") == 4  # map, forecast, stores, Gantt
     assert "Xinglong-Graz:" in html and "bits a day expected" in html
     assert "epoch 2016-12-18" in html  # the element set the forecast used
-    for name in ("map.png", "gantt.png", "forecast.png"):
+    for name in ("map.png", "gantt.png", "forecast.png", "stores.png"):
         assert (out / name).stat().st_size > 10_000
 
 

@@ -251,7 +251,8 @@ def forecast(
     """Forecast the secret key per station and per user pair for each day, with P10/P50/P90 over clouds.
 
     Prints the station and pair tables; -o FOLDER writes stations/pairs/schedule tables
-    (CSV and Parquet), forecast.png, report.html and run.json.
+    (CSV and Parquet), forecast.png, gantt.png, map.png, stores.png (with user pairs),
+    report.html and run.json.
     """
     check_relay_samples(relay_samples, samples)
     check_max_sample_s(max_sample_s, sample_s)

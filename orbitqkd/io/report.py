@@ -21,7 +21,7 @@ import pandas as pd
 from ..core.orbits import TimeBase, ecef_to_latitude_longitude_deg, propagate_one_ecef
 from ..data import data_path
 from ..errors import InputError
-from ..plot import forecast_figure, gantt_figure, map_figure
+from ..plot import forecast_figure, gantt_figure, map_figure, stores_figure
 from .tables import html_report, round_times_ms, save_figure, write_table, write_text
 
 TRACK_STEP_S = 30.0
@@ -112,7 +112,8 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
     Every file is written atomically into ``out_dir`` (which must exist):
     ``stations.<fmt>``, ``pairs.<fmt>``, ``schedule.<fmt>`` (served passes),
     ``forecast.png``, ``gantt.png``, ``map.png`` (when the result holds the
-    scenario) and ``report.html``. Returns the paths written.
+    scenario), ``stores.png`` (key held at each node when the expected key is
+    routed, with user pairs) and ``report.html``. Returns the paths written.
     """
     out = Path(out_dir)
     if not out.is_dir():
@@ -131,6 +132,9 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
             list(sc.stations), served_tracks(served, cand.satellites),
             relay_paths(result["relay"], sc.stations) if result.get("relay") else (),
             coastline_rings(), title="Stations, served passes (ground tracks) and relay routes")
+    if result.get("relay") is not None:
+        figures["stores.png"] = stores_figure(
+            result["relay"], "Key held at each node (the expected key routed through the relay)")
     try:
         for name, fig in figures.items():
             written.append(save_figure(fig, out / name))
@@ -150,6 +154,8 @@ def write_forecast(result: dict, out_dir, *, title: str = "Secret key forecast",
                    ("Forecast", figures["forecast.png"])]
         if len(result["pairs"]):
             blocks.append(("Key per user pair and day", result["pairs"]))
+        if "stores.png" in figures:
+            blocks.append(("Key held at each node", figures["stores.png"]))
         blocks += [("Served passes (Gantt: expected key and maximum elevation)",
                     figures["gantt.png"]),
                    ("Served passes (UTC; culmination also in the station's local mean solar "
