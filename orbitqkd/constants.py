@@ -8,6 +8,11 @@ WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 # Mean Earth radius used in spherical air-mass models, IUGG (Moritz 2000)
 EARTH_MEAN_RADIUS_KM = 6371.0088
 
+# WGS 72 constants SGP4 itself uses (Hoots & Roehrich 1980, Spacetrack Report #3;
+# Vallado et al., AIAA 2006-6753): element sets made here must use the same
+WGS72_MU_KM3_S2 = 398600.8
+WGS72_RADIUS_KM = 6378.135
+
 # Defined exactly in the SI (BIPM SI Brochure, 9th ed., 2019)
 SPEED_OF_LIGHT_M_S = 299_792_458.0
 PLANCK_J_S = 6.626_070_15e-34

@@ -16,16 +16,14 @@ import numpy as np
 import pandas as pd
 from sgp4.api import WGS72, Satrec
 
-from .constants import DAY_S, SGP4_EPOCH_ORIGIN_JD, SGP4_EPOCH_ORIGIN_UTC
+from .constants import (DAY_S, SGP4_EPOCH_ORIGIN_JD, SGP4_EPOCH_ORIGIN_UTC, WGS72_MU_KM3_S2,
+                        WGS72_RADIUS_KM)
 from .core.channel import atmosphere, background, geometry, turbulence
 from .core.orbits import geodetic_to_ecef_km
 from .core.keyrate.fibre import decoy_bb84_fibre_rate_bps
 from .errors import InputError, TLEFormatError, check_choice, check_range
 from .timescales import parse_utc
 
-# WGS 72 constants used by SGP4 itself (Hoots & Roehrich 1980, Spacetrack Report #3)
-_MU_KM3_S2 = 398600.8
-_RE_KM = 6378.135
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -109,26 +107,40 @@ class Satellite:
             raise InputError("give exactly one of altitude_km or semi_major_axis_km")
         if semi_major_axis_km is None:
             check_range(f"{name}: altitude_km", altitude_km, 100.0, 500_000.0)
-            semi_major_axis_km = _RE_KM + float(altitude_km)
-        check_range(f"{name}: semi_major_axis_km", semi_major_axis_km, _RE_KM + 100.0, 500_000.0)
+            semi_major_axis_km = WGS72_RADIUS_KM + float(altitude_km)
+        check_range(f"{name}: semi_major_axis_km", semi_major_axis_km, WGS72_RADIUS_KM + 100.0,
+                    500_000.0)
         check_range(f"{name}: eccentricity", eccentricity, 0.0, 1.0, high_inclusive=False)
         check_range(f"{name}: inclination_deg", inclination_deg, 0.0, 180.0)
-        perigee_km = semi_major_axis_km * (1.0 - eccentricity) - _RE_KM
+        perigee_km = semi_major_axis_km * (1.0 - eccentricity) - WGS72_RADIUS_KM
         if perigee_km < 100.0:
             raise InputError(
                 f"{name}: perigee altitude = {perigee_km:g} km is outside the range perigee >= 100 km"
             )
         check_range(f"{name}: norad_id", norad_id, 0, 339999)
-        t = parse_utc(epoch, f"{name}: epoch")
-        epoch_days = (t - pd.Timestamp(SGP4_EPOCH_ORIGIN_UTC)).total_seconds() / DAY_S
-        n_rad_min = math.sqrt(_MU_KM3_S2 / semi_major_axis_km**3) * 60.0
-        satrec = Satrec()
-        satrec.sgp4init(
-            WGS72, "i", int(norad_id), epoch_days, float(bstar), 0.0, 0.0,
-            float(eccentricity), math.radians(argp_deg), math.radians(inclination_deg),
-            math.radians(mean_anomaly_deg % 360.0), n_rad_min, math.radians(raan_deg % 360.0),
-        )
+        satrec = satrec_from_elements(parse_utc(epoch, f"{name}: epoch"), semi_major_axis_km,
+                                      eccentricity, inclination_deg, raan_deg, argp_deg,
+                                      mean_anomaly_deg, bstar, norad_id)
         return cls.from_satrec(satrec, name)
+
+
+def satrec_from_elements(epoch: pd.Timestamp, semi_major_axis_km, eccentricity, inclination_deg,
+                         raan_deg, argp_deg, mean_anomaly_deg, bstar=0.0,
+                         norad_id=99999) -> Satrec:
+    """An SGP4 record (WGS 72, improved mode) from mean elements at ``epoch`` (UTC).
+
+    No checks: :meth:`Satellite.from_elements` and
+    :class:`~orbitqkd.core.propagation.DesignOrbit` check the elements first.
+    """
+    epoch_days = (epoch - pd.Timestamp(SGP4_EPOCH_ORIGIN_UTC)).total_seconds() / DAY_S
+    n_rad_min = math.sqrt(WGS72_MU_KM3_S2 / semi_major_axis_km**3) * 60.0
+    satrec = Satrec()
+    satrec.sgp4init(
+        WGS72, "i", int(norad_id), epoch_days, float(bstar), 0.0, 0.0,
+        float(eccentricity), math.radians(argp_deg % 360.0), math.radians(inclination_deg),
+        math.radians(mean_anomaly_deg % 360.0), n_rad_min, math.radians(raan_deg % 360.0),
+    )
+    return satrec
 
 
 _DIGITS = "0123456789"  # ASCII only: str.isdigit() also accepts '³', which int() rejects

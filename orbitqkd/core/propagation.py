@@ -32,25 +32,23 @@ import math
 
 import numpy as np
 import pandas as pd
-from sgp4.api import WGS72, Satrec
 
-from ..constants import DAY_S, J2000_JD
+from ..constants import DAY_S, J2000_JD, WGS72_MU_KM3_S2, WGS72_RADIUS_KM
 from ..errors import InputError, check_range
-from ..model import PassTable, Satellite
+from ..model import PassTable, Satellite, satrec_from_elements
 from ..timescales import parse_utc
 from .events import PASS_COLUMNS, find_passes, resolve_span
 from .orbits import EARTH_ROTATION_RAD_S, gmst1982_rad
 
 # WGS 72 constants of SGP4 [2]
-MU_KM3_S2 = 398600.8
-EARTH_RADIUS_KM = 6378.135
+MU_KM3_S2 = WGS72_MU_KM3_S2
+EARTH_RADIUS_KM = WGS72_RADIUS_KM
 J2 = 0.001082616
 #: Tropical year [d] (Astronomical Almanac 2019, p. C5): the sun-synchronous node rate
 TROPICAL_YEAR_D = 365.2421897
 #: Default refresh interval of the element sets [d]
 REFRESH_DAYS = 7.0
 
-_EPOCH0 = pd.Timestamp("1949-12-31", tz="UTC")
 
 
 def j2_secular_rates_deg_day(semi_major_axis_km, eccentricity, inclination_deg):
@@ -136,16 +134,6 @@ def raan_for_ltan_deg(epoch, ltan_hours: float) -> float:
     return (mean_sun_right_ascension_deg(epoch) + 15.0 * (float(ltan_hours) - 12.0)) % 360.0
 
 
-def _satrec(epoch: pd.Timestamp, a_km, e, i_deg, raan_deg, argp_deg, m_deg, bstar, norad):
-    satrec = Satrec()
-    n_rad_min = math.sqrt(MU_KM3_S2 / a_km**3) * 60.0
-    satrec.sgp4init(WGS72, "i", int(norad), (epoch - _EPOCH0).total_seconds() / DAY_S,
-                    float(bstar), 0.0, 0.0, float(e), math.radians(argp_deg % 360.0),
-                    math.radians(i_deg), math.radians(m_deg % 360.0), n_rad_min,
-                    math.radians(raan_deg % 360.0))
-    return satrec
-
-
 @dataclasses.dataclass(frozen=True)
 class DesignOrbit:
     """Mean elements of a designed orbit at ``epoch``, refreshed on demand.
@@ -194,8 +182,9 @@ class DesignOrbit:
 
     def rates_rad_min(self) -> tuple[float, float, float]:
         """SGP4's secular rates of node, argument of perigee and mean anomaly [rad/min]."""
-        s = _satrec(self.epoch, self.semi_major_axis_km, self.eccentricity, self.inclination_deg,
-                    self.raan_deg, self.argp_deg, self.mean_anomaly_deg, 0.0, self.norad_id)
+        s = satrec_from_elements(self.epoch, self.semi_major_axis_km, self.eccentricity,
+                                 self.inclination_deg, self.raan_deg, self.argp_deg,
+                                 self.mean_anomaly_deg, 0.0, self.norad_id)
         return s.nodedot, s.argpdot, s.mdot
 
     def at(self, epoch) -> "DesignOrbit":
@@ -210,9 +199,9 @@ class DesignOrbit:
     def satellite(self, epoch=None) -> Satellite:
         """A :class:`~orbitqkd.model.Satellite` with elements refreshed to ``epoch``."""
         o = self if epoch is None else self.at(epoch)
-        return Satellite.from_satrec(_satrec(o.epoch, o.semi_major_axis_km, o.eccentricity,
-                                             o.inclination_deg, o.raan_deg, o.argp_deg,
-                                             o.mean_anomaly_deg, o.bstar, o.norad_id), o.name)
+        return Satellite.from_satrec(satrec_from_elements(
+            o.epoch, o.semi_major_axis_km, o.eccentricity, o.inclination_deg, o.raan_deg,
+            o.argp_deg, o.mean_anomaly_deg, o.bstar, o.norad_id), o.name)
 
 
 def _tuned_axis_km(a_km, e, i_deg, target_rad_min, epoch, terms=(1, 1, 1)) -> float:
@@ -221,7 +210,7 @@ def _tuned_axis_km(a_km, e, i_deg, target_rad_min, epoch, terms=(1, 1, 1)) -> fl
     Kepler scaling (rate ~ a^-3/2) as Newton step; three steps reach 1e-12.
     """
     for _ in range(4):
-        s = _satrec(epoch, a_km, e, i_deg, 0.0, 0.0, 0.0, 0.0, 0)
+        s = satrec_from_elements(epoch, a_km, e, i_deg, 0.0, 0.0, 0.0, 0.0, 0)
         rate = terms[0] * s.nodedot + terms[1] * s.argpdot + terms[2] * s.mdot
         a_km *= (rate / target_rad_min) ** (2.0 / 3.0)
     return a_km
@@ -254,7 +243,7 @@ def sun_synchronous_orbit(name: str, altitude_km: float, ltan_hours: float, epoc
     target = 2.0 * math.pi / (TROPICAL_YEAR_D * 1440.0)
     c = math.cos(math.radians(sun_synchronous_inclination_deg(altitude_km)))
     for _ in range(3):  # secant on cos(i): node rate is linear in cos i to first order
-        rate = _satrec(t, a, 0.0, math.degrees(math.acos(c)), 0, 0, 0, 0, 0).nodedot
+        rate = satrec_from_elements(t, a, 0.0, math.degrees(math.acos(c)), 0, 0, 0, 0, 0).nodedot
         c = max(-1.0, c * target / rate)
     return DesignOrbit(name, t, a, 0.0, math.degrees(math.acos(c)),
                        raan_for_ltan_deg(t, ltan_hours), 0.0, phase_deg, norad_id=norad_id,
@@ -327,7 +316,7 @@ def molniya_orbit(name: str, epoch, *, raan_deg: float = 0.0, eccentricity: floa
     """
     t = parse_utc(epoch, f"{name}: epoch")
     a0 = (MU_KM3_S2 / (2.0 * EARTH_ROTATION_RAD_S) ** 2) ** (1 / 3)
-    s = _satrec(t, a0, eccentricity, inclination_deg, 0, 0, 0, 0, 0)
+    s = satrec_from_elements(t, a0, eccentricity, inclination_deg, 0, 0, 0, 0, 0)
     target = 2.0 * (EARTH_ROTATION_RAD_S * 60.0 - s.nodedot) + s.nodedot
     a = _tuned_axis_km(a0, eccentricity, inclination_deg, target, t)
     return DesignOrbit(name, t, a, eccentricity, inclination_deg, raan_deg, argp_deg,

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from ..constants import EARTH_MEAN_RADIUS_KM
 from ..errors import check_range
 
-EARTH_RADIUS_KM = 6371.0088  # IUGG mean radius
 DEFAULT_CORRELATION_LENGTH_KM = 300.0
 
 
@@ -32,7 +32,7 @@ def great_circle_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg):
     p1, p2 = np.radians(lat1_deg), np.radians(lat2_deg)
     dlat, dlon = p2 - p1, np.radians(np.asarray(lon2_deg) - np.asarray(lon1_deg))
     h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return 2.0 * EARTH_MEAN_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def station_correlation(latitude_deg, longitude_deg,
