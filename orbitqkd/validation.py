@@ -322,10 +322,6 @@ def _horizontal_cases() -> list[Case]:
 
 # --- Design study: Q3Sat yearly link time over La Palma (Neumann et al. 2018) -------
 
-def _q3sat(kind: str):
-    return lambda: _q3sat_year(kind)
-
-
 @functools.lru_cache(maxsize=2)
 def _q3sat_year(kind: str) -> tuple[float, str]:
     """Link time per year of a 500 km orbit over La Palma, passes above 30 deg, 0-6 h.
@@ -371,9 +367,9 @@ def _design_study_cases() -> list[Case]:
     exp = "Q3Sat study, La Palma, 500 km, passes > 30 deg, 0-6 h, 2018"
     return [
         Case(exp.replace("500 km", "500 km SSO"), "link time per year", "s", 37_115.0, Q18,
-             "factor", 1.1, _q3sat("sso")),
+             "factor", 1.1, functools.partial(_q3sat_year, "sso")),
         Case(exp.replace("500 km", "500 km 30 deg"), "link time per year", "s", 71_435.0, Q18,
-             "factor", 1.1, _q3sat("co")),
+             "factor", 1.1, functools.partial(_q3sat_year, "co")),
     ]
 
 

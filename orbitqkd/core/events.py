@@ -29,13 +29,13 @@ import pandas as pd
 
 from tqdm.auto import tqdm
 
-from ..constants import DAY_S, EARTH_MEAN_RADIUS_KM
+from ..constants import DAY_S, EARTH_MEAN_RADIUS_KM, WGS84_A_KM
 from ..errors import InputError, StaleElementsWarning, check_range
 from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
 from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
-from .orbits import (APOGEE_MARGIN, TimeBase, apogee_radius_km, ecef_to_geodetic_altitude_km,
-                     elevation_and_rate, enu_basis, look_angles, propagate_ecef,
+from .orbits import (APOGEE_MARGIN, EARTH_ROTATION_RAD_S, TimeBase, apogee_radius_km,
+                     ecef_to_geodetic_altitude_km, elevation_and_rate, enu_basis, look_angles, propagate_ecef,
                      propagate_one_ecef)
 
 #: Sun elevation below which a station counts as dark (astronomical twilight ends) [deg]
@@ -956,7 +956,7 @@ def pass_track(satellite: Satellite, station: GroundStation, start, end,
 
 # Earth's equatorial rotation speed at the surface [km/s], added to a satellite's
 # speed to bound how fast the line of sight can turn.
-_SURFACE_SPEED_KM_S = 0.4651
+_SURFACE_SPEED_KM_S = EARTH_ROTATION_RAD_S * WGS84_A_KM
 # Sun elevation above which the sky is not dark (astronomical twilight) [deg].
 _TWILIGHT_SUN_DEG = -18.0
 
