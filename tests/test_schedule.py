@@ -186,11 +186,24 @@ def test_solver_prints_stay_off_stdout(capfd):
     # HiGHS's MIP solver printf()s some diagnostics; a --format csv table must stay clean
     import os
 
-    from orbitqkd.network.schedule import _stdout_to_stderr
+    from orbitqkd.network.highs import redirect_stdout_fd
 
-    with _stdout_to_stderr():
+    with redirect_stdout_fd(2):
         os.write(1, b"HighsMipSolverData::transformNewIntegerFeasibleSolution\n")
     out, err = capfd.readouterr()
     assert "HighsMipSolverData" not in out and "HighsMipSolverData" in err
     os.write(1, b"after\n")
     assert capfd.readouterr().out == "after\n"
+
+
+def test_highs_banner_stays_off_stdout():
+    # the first highspy.Highs of a process printf()s a banner; the relay's must not
+    import subprocess
+    import sys
+
+    code = "from orbitqkd.network.highs import quiet_highs; quiet_highs().run(); print('done')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "done\n"
+    banner = subprocess.run([sys.executable, "-c", "import highspy; highspy.Highs()"],
+                            capture_output=True, text=True, check=True)
+    assert "HiGHS" in banner.stdout  # what is kept off: the check above can fail

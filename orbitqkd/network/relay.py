@@ -52,10 +52,11 @@ horizon; a pair without a demand takes the largest demand given, and with no
 demand given at all ``z`` is the least delivered key in bits), then the weighted total with ``z`` held. A flow cost of 1e-6
 per relayed bit (scaled) removes idle circulation, and a bonus below 1e-7
 per delivered bit, falling with time, delivers key as early as an optimum allows
-(so the per-day series does not depend on the solver's choice among optima). Solved with HiGHS via
-:func:`scipy.optimize.linprog`, interior point with crossover: the tie-breaking
-costs are small against the objective, and dual simplex stalls on them for
-minutes on LPs where the interior point method takes seconds.
+(so the per-day series does not depend on the solver's choice among optima). Solved with HiGHS
+through ``highspy``: dual simplex for LPs up to 20,000 variables (the second
+level of ``'maxmin'`` starts from the first one's basis), the interior point
+method with crossover for larger ones, where the simplex stalls for minutes
+on the small tie-breaking costs.
 
 The reported path of a demand is the widest (max-bottleneck) path of its flow
 summed over time on the physical network; trusted nodes are its inner nodes.
@@ -73,26 +74,28 @@ import time
 from collections import defaultdict
 from typing import Mapping, Sequence
 
+import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 
 from ..constants import DAY_S
 from ..errors import InputError, check_choice, check_range
 from ..model import Demand, FibreLink
 from ..timescales import parse_utc
+from .highs import quiet_highs
 
 OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
 _EARLY_BONUS = 1e-7
 _LEXI_TOL = 1e-7
-# Dual simplex solves relay LPs up to this size 1.7-2.6x faster than the interior
-# point (forecast draws: 400-3,500 variables), but stalls for minutes on the
-# tie-breaking costs of large ones (45k variables): above it, or past the time
-# limit, the interior point method with crossover solves.
+# Dual simplex solves relay LPs up to this size faster than the interior point
+# (forecast draws: 400-3,500 variables, about a millisecond each), but stalls for
+# minutes on the tie-breaking costs of large ones (45k variables): above it, or
+# past the time limit, the interior point method with crossover solves.
 _SIMPLEX_MAX_VARIABLES = 20_000
 _SIMPLEX_TIME_LIMIT_S = 5.0
+_DUAL_TOLERANCE = 1e-10
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -231,31 +234,59 @@ class _LP:
     def le(self, cols, vals, rhs):
         self.ub_rows.append((list(cols), list(vals), rhs))
 
-    def solve(self, obj=None, extra_le=()):
-        c = -np.asarray(self.obj if obj is None else obj, dtype=float)
-        a_eq = sparse.csr_array((self.vals, (self.rows, self.cols)),
-                                shape=(len(self.eq_rhs), self.n))
-        ub_rows = list(self.ub_rows) + list(extra_le)
-        if ub_rows:
-            r = [i for i, (cols, _, _) in enumerate(ub_rows) for _ in cols]
-            cc = [j for cols, _, _ in ub_rows for j in cols]
-            vv = [v for _, vals, _ in ub_rows for v in vals]
-            a_ub = sparse.csr_array((vv, (r, cc)), shape=(len(ub_rows), self.n))
-            b_ub = [rhs for _, _, rhs in ub_rows]
-        else:
-            a_ub, b_ub = None, None
-        bounds = np.column_stack([np.zeros(self.n), np.asarray(self.ub, dtype=float)])
-        problem = dict(A_ub=a_ub, b_ub=b_ub, A_eq=a_eq if self.eq_rhs else None,
-                       b_eq=self.eq_rhs or None, bounds=bounds)
-        res = None
-        if self.n <= _SIMPLEX_MAX_VARIABLES:  # small LPs: dual simplex, bounded in time
-            res = linprog(c, **problem, method="highs-ds",
-                          options={"time_limit": _SIMPLEX_TIME_LIMIT_S})
-        if res is None or res.status == 1:  # large, or the simplex ran out of time
-            res = linprog(c, **problem, method="highs-ipm")
-        if res.status != 0:
-            raise InputError(f"relay LP not solved: {res.message}")
-        return res
+    def highs(self, obj) -> highspy.Highs:
+        """HiGHS holding the LP, maximising ``obj``: the equality rows, then the ``<=`` rows."""
+        n_eq, n_ub = len(self.eq_rhs), len(self.ub_rows)
+        rows = self.rows + [n_eq + i for i, (cols, _, _) in enumerate(self.ub_rows) for _ in cols]
+        cols = self.cols + [j for cols, _, _ in self.ub_rows for j in cols]
+        vals = self.vals + [v for _, vals, _ in self.ub_rows for v in vals]
+        a = sparse.csc_array((vals, (rows, cols)), shape=(n_eq + n_ub, self.n))
+        a.sum_duplicates()
+        inf = highspy.kHighsInf
+        upper = np.asarray(self.ub, dtype=float)
+        rhs = np.asarray(self.eq_rhs + [r for _, _, r in self.ub_rows], dtype=float)
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = self.n, n_eq + n_ub
+        model.col_cost_ = -np.asarray(obj, dtype=float)
+        model.col_lower_ = np.zeros(self.n)
+        model.col_upper_ = np.where(np.isinf(upper), inf, upper)
+        model.row_lower_ = np.concatenate([rhs[:n_eq], np.full(n_ub, -inf)])
+        model.row_upper_ = np.where(np.isinf(rhs), inf, rhs)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = a.indptr
+        model.a_matrix_.index_ = a.indices
+        model.a_matrix_.value_ = a.data
+        h = quiet_highs()
+        # the tie-breaking costs (a flow cost of 1e-6, a bonus of 1e-7 falling with
+        # time) sit at HiGHS's default dual tolerance (1e-7): tighter, so they break ties
+        h.setOptionValue("dual_feasibility_tolerance", _DUAL_TOLERANCE)
+        h.passModel(model)
+        return h
+
+
+def _run(h: highspy.Highs, n: int) -> np.ndarray:
+    """Solve the LP held by ``h`` (from its last basis, if any); its solution, or InputError.
+
+    Up to ``_SIMPLEX_MAX_VARIABLES``: dual simplex without presolve (a relay
+    LP of a few thousand variables solves in about a millisecond, and a
+    re-solve after a change starts from the last basis), bounded by
+    ``_SIMPLEX_TIME_LIMIT_S``; past the limit, or for larger LPs, the interior
+    point method with crossover.
+    """
+    if n <= _SIMPLEX_MAX_VARIABLES:
+        h.setOptionValue("solver", "simplex")
+        h.setOptionValue("presolve", "off")
+        h.setOptionValue("time_limit", _SIMPLEX_TIME_LIMIT_S)
+        h.run()
+    if n > _SIMPLEX_MAX_VARIABLES or h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("presolve", "choose")
+        h.setOptionValue("time_limit", highspy.kHighsInf)
+        h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise InputError(f"relay LP not solved: HiGHS status {h.modelStatusToString(status)}")
+    return np.asarray(h.getSolution().col_value, dtype=float)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -759,7 +790,8 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     ``_LEXI_TOL``); should it fail, the first solution stands and the
     message says so. Pairs without a demand count against the largest demand
     given; with none given, ``z`` is in units of ``scale`` bits.
-    Returns the second solution and ``z`` (a fraction, or bits if no demand).
+    Returns the second solution, the solver's message and ``z`` (a fraction,
+    or bits if no demand).
     """
     given = [d.bits_per_day for d in net.demands if d.bits_per_day is not None]
     default_norm = max(given) * net.days / net.scale if given else 1.0
@@ -768,30 +800,37 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
         norm = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None \
             else default_norm
         lp.le([z, dvars[c]], [norm, -1.0], 0.0)
-    res = lp.solve()
-    value = res.x[z] * (1.0 if given else net.scale)
-    obj2 = np.array(lp.obj)
+    h = lp.highs(lp.obj)
+    x = _run(h, lp.n)
+    value = x[z] * (1.0 if given else net.scale)
+    message = f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+    obj2 = np.array(lp.obj, dtype=float)
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
         obj2[dvars[c]] = d.weight
+    # the second level starts from the first one's basis, with z held
+    h.changeColBounds(z, x[z] * (1 - _LEXI_TOL), highspy.kHighsInf)
+    h.changeColsCost(lp.n, np.arange(lp.n, dtype=np.int32), -obj2)
     try:
-        res = lp.solve(obj2, extra_le=[([z], [-1.0], -res.x[z] * (1 - _LEXI_TOL))])
+        x = _run(h, lp.n)
     except InputError as err:  # the first level's optimum stands without its tie-break
-        res.message = f"{res.message}; total with the least share held not solved ({err})"
-    return res, float(value)
+        message = f"{message}; total with the least share held not solved ({err})"
+    return x, message, float(value)
 
 
 def _solve(lp: _LP, net: _Network, dvars: list[int], objective: str):
     """Solve for the objective; returns solver message, solution, delivered key [bit], value."""
     if objective == "maxmin":
-        res, value = _solve_maxmin(lp, net, dvars)
+        x, message, value = _solve_maxmin(lp, net, dvars)
     else:
-        res = lp.solve()
-    x = np.maximum(res.x, 0.0)  # HiGHS may return -0.0 or -1e-12
+        h = lp.highs(lp.obj)
+        x = _run(h, lp.n)
+        message = f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+    x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
     delivered = np.array([x[j] * net.scale for j in dvars])
     if objective == "weighted":
         value = float(sum(d.weight * b for d, b in zip(net.demands, delivered)))
-    return str(res.message), x, delivered, value
+    return message, x, delivered, value
 
 
 def _edge_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:

@@ -60,10 +60,7 @@ committed and constrain the next windows.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import sys
 import time
 from typing import Mapping
 
@@ -74,6 +71,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import InputError, check_choice, check_range
+from .highs import redirect_stdout_fd
 
 OBJECTIVES = ("total", "maxmin", "demand")
 METHODS = ("milp", "greedy")
@@ -311,31 +309,9 @@ class _Problem:
         return out
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr():
-    """Send the process's stdout (file descriptor 1) to stderr while the block runs.
-
-    HiGHS's MIP solver prints some diagnostics with C ``printf`` whatever its
-    output flag (e.g. ``HighsMipSolverData::transformNewIntegerFeasibleSolution``),
-    which would land inside a table printed with ``--format csv``.
-    """
-    try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (AttributeError, OSError, ValueError):  # no real stdout (embedded, captured)
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _milp(*args, **kwargs):
     """:func:`scipy.optimize.milp` with the solver's stray prints kept off stdout."""
-    with _stdout_to_stderr():
+    with redirect_stdout_fd(2):
         return milp(*args, **kwargs)
 
 
