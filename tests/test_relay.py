@@ -8,7 +8,7 @@ from orbitqkd.core.keyrate.fibre import decoy_bb84_fibre_rate_bps
 from orbitqkd.model import Demand, FibreLink
 from orbitqkd.chain import relay_scenario, scenario_candidates, schedule_scenario
 from orbitqkd.io.scenario import Scenario
-from orbitqkd.network.relay import _periods, relay_flow
+from orbitqkd.network.relay import _periods, relay_draws, relay_flow
 
 DAY = pd.Timestamp("2017-06-15T00:00Z")
 
@@ -303,3 +303,44 @@ def test_maxmin_solves_random_mixes_of_weak_passes_and_strong_fibre(seed):
     assert delivered.sum() <= p.loc[p["station"] == "A", "expected_key_bits"].sum() * (1 + 1e-6)
     if cap is not None:
         assert delivered["A-D"] <= 2 * cap * (1 + 1e-6)
+
+
+def test_draws_route_as_relay_flow_routes_each_draw():
+    """relay_draws gives each draw the daily key relay_flow gives those passes with that key."""
+    p = _passes(("Micius", "Xinglong", 17, 4e5), ("Micius", "Graz", 21, 3e5),
+                ("Micius", "Xinglong", 41, 2e5), ("Micius", "Graz", 45, 5e5))
+    fibre = [FibreLink("Graz", "Vienna", rate_bps=10.0)]
+    demands = [Demand("Xinglong", "Graz"), Demand("Xinglong", "Vienna", bits_per_day=1e5)]
+    rng = np.random.default_rng(3)
+    draws = np.where(rng.random((12, 4)) < 0.6, p["expected_key_bits"].to_numpy(), 0.0)
+    draws[0] = 0.0  # every pass under cloud: both pairs need the satellite, 0 bits
+    kw = dict(key_store_bits=1e6, start=DAY, days=2, objective="maxmin")
+    dates, bits = relay_draws(p, draws, fibre, demands, **kw)
+    assert list(dates.strftime("%Y-%m-%d")) == ["2017-06-15", "2017-06-16"]
+    for k, draw in enumerate(draws):
+        on = draw > 0
+        expected = np.zeros((2, 2))
+        if on.any():
+            daily = relay_flow(p[on].assign(expected_key_bits=draw[on]), fibre, demands,
+                               **kw).daily
+            for date, name, b in zip(daily["date"], daily["demand"], daily["bits"]):
+                expected[(date - DAY).days, [d.name for d in demands].index(name)] += b
+        np.testing.assert_allclose(bits[k], expected, rtol=1e-9, atol=1e-6)
+    assert len({b.tobytes() for b in bits}) > 3 and bits[:, :, 1].sum() > 0  # draws differ
+    np.testing.assert_array_equal(relay_draws(p, draws, fibre, demands, reuse=False, **kw)[1],
+                                  bits)
+
+
+def test_draws_route_fibre_key_when_every_pass_is_under_cloud():
+    p = _passes(("Micius", "Xinglong", 17, 4e5), ("Micius", "Graz", 21, 3e5))
+    fibre = [FibreLink("Graz", "Vienna", rate_bps=10.0)]
+    _, bits = relay_draws(p, [[0.0, 0.0]], fibre, [Demand("Graz", "Vienna")], start=DAY, days=1)
+    assert bits[0, 0, 0] == pytest.approx(10.0 * 86400)
+
+
+def test_draws_are_checked():
+    p = _passes(("Micius", "Xinglong", 17, 4e5), ("Micius", "Graz", 21, 3e5))
+    with pytest.raises(InputError, match=r"key_bits has shape \(1, 3\); \(draws, 2\) is needed"):
+        relay_draws(p, [[1.0, 2.0, 3.0]], demands=[Demand("Xinglong", "Graz")])
+    with pytest.raises(InputError, match="key_bits"):
+        relay_draws(p, [[1.0, -2.0]], demands=[Demand("Xinglong", "Graz")])

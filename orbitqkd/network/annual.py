@@ -6,7 +6,7 @@ night's climatological cloud-free probability (one draw shared by the
 night's passes, as :mod:`orbitqkd.network.forecast`); the served passes'
 key summed per month and year gives, over the draws, the expected key and
 its P10/P50/P90. User pairs route each draw's key through the trusted-relay
-LP (:func:`~orbitqkd.network.relay.relay_flow`) window by window; the
+LP (:func:`~orbitqkd.network.relay.relay_draws`) window by window; the
 fraction of days each pair's demand is met comes from the same draws.
 
 References
@@ -25,7 +25,7 @@ import pandas as pd
 from ..errors import InputError, check_range
 from ..timescales import local_solar_hours
 from .forecast import DEFAULT_QUANTILES, night_index, quantile_bands, sample_clear_sky
-from .relay import relay_flow
+from .relay import relay_draws
 
 
 def weather_years(served: pd.DataFrame, longitude_deg: dict, samples: int,
@@ -166,7 +166,7 @@ def pair_key_statistics(served: pd.DataFrame, longitude_deg: dict, demands, star
 
     Each of ``samples`` weather draws (the first draws of
     :func:`station_key_statistics` with the same seed) is routed through
-    :func:`~orbitqkd.network.relay.relay_flow` in windows of ``window_days``
+    :func:`~orbitqkd.network.relay.relay_draws` in windows of ``window_days``
     (key left in stores at a window's end is not carried into the next:
     a slight underestimate, bounded by one window's stores).
 
@@ -188,30 +188,23 @@ def pair_key_statistics(served: pd.DataFrame, longitude_deg: dict, demands, star
     isl_t = (pd.to_datetime(isl_contacts["culmination_utc"], utc=True)
              if isl_contacts is not None and len(isl_contacts) else None)
     edges = np.arange(0.0, days, window_days).tolist() + [float(days)]
-    rows = []
-    for k in range(samples):
-        draw = served.assign(key_bits=realised[k], expected_key_bits=realised[k])
-        for a, b in zip(edges[:-1], edges[1:]):
-            w0, w1 = t0 + pd.Timedelta(days=a), t0 + pd.Timedelta(days=b)
-            part = draw[(culm >= w0) & (culm < w1)] if len(served) else draw
-            isl = isl_contacts[(isl_t >= w0) & (isl_t < w1)] if isl_t is not None else None
-            if part.empty or not (part["key_bits"] > 0).any():
-                continue
-            flow = relay_flow(part, fibre_links, demands, key_store_bits=key_store_bits,
-                              start=w0, days=b - a, time_step_s=time_step_s,
-                              objective=objective, ground_store_bits=ground_store_bits,
-                              isl_contacts=isl)
-            rows.append(flow.daily.assign(sample=k))
     names = [d.name for d in demands]
     dates = pd.date_range(t0.floor("D"), t0 + pd.Timedelta(days=days) - pd.Timedelta(
         seconds=1), freq="D")
-    daily = (pd.concat(rows, ignore_index=True) if rows
-             else pd.DataFrame(columns=["date", "demand", "bits", "sample"]))
     grid = pd.MultiIndex.from_product([range(samples), dates, names],
                                       names=["sample", "date", "demand"])
-    daily["date"] = pd.to_datetime(daily["date"], utc=True)
-    cube = (daily.groupby(["sample", "date", "demand"])["bits"].sum()
-            .reindex(grid, fill_value=0.0).to_numpy().reshape(samples, len(dates), len(names)))
+    cube = np.zeros((samples, len(dates), len(names)))
+    for a, b in zip(edges[:-1], edges[1:]):
+        w0, w1 = t0 + pd.Timedelta(days=a), t0 + pd.Timedelta(days=b)
+        inside = ((culm >= w0) & (culm < w1)).to_numpy() if len(served) else \
+            np.zeros(0, bool)
+        isl = isl_contacts[(isl_t >= w0) & (isl_t < w1)] if isl_t is not None else None
+        window_dates, bits = relay_draws(
+            served[inside], realised[:, inside], fibre_links, demands,
+            key_store_bits=key_store_bits, start=w0, days=b - a, time_step_s=time_step_s,
+            objective=objective, ground_store_bits=ground_store_bits, isl_contacts=isl)
+        first = (window_dates[0] - dates[0]).days
+        cube[:, first:first + len(window_dates), :] += bits
     months = dates.strftime("%Y-%m")
     month_keys = pd.unique(months)
     monthly = np.stack([cube[:, months == m, :].sum(axis=1) for m in month_keys], axis=1)

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..errors import InputError, check_range
 from .clouds import DEFAULT_CORRELATION_LENGTH_KM, correlated_clear_sky
-from .relay import relay_flow
+from .relay import relay_draws
 from .schedule import ScheduleConfig, schedule_passes
 
 DEFAULT_QUANTILES = (0.1, 0.5, 0.9)
@@ -109,6 +108,31 @@ def _sum_by(values, labels: pd.DataFrame):
     return values @ onehot, keys
 
 
+def clear_sky_draws(passes: pd.DataFrame, stations, samples: int, seed: int = 0,
+                    correlation_length_km: float = DEFAULT_CORRELATION_LENGTH_KM) -> np.ndarray:
+    """Clear-sky outcome of each pass in each draw, shape (samples, passes).
+
+    Passes of one station in one local night (:func:`night_index`) share a
+    draw, with their mean ``cloud_free_probability``; stations d km apart are
+    correlated by exp(-d / L) (:func:`~orbitqkd.network.clouds.correlated_clear_sky`;
+    ``correlation_length_km`` 0: independent, :func:`sample_clear_sky`).
+    ``passes`` needs ``station``, ``culmination_utc`` and
+    ``cloud_free_probability``; ``stations`` are the GroundStation objects.
+    """
+    longitude = {s.name: s.longitude_deg for s in stations}
+    culm = pd.to_datetime(passes["culmination_utc"], utc=True)
+    night = night_index(culm, passes["station"].map(longitude).to_numpy(float))
+    p_clear = passes["cloud_free_probability"].to_numpy(float)
+    if correlation_length_km and len(passes):
+        names = [s.name for s in stations]
+        return correlated_clear_sky(
+            passes["station"].map({n: k for k, n in enumerate(names)}).to_numpy(int), night,
+            p_clear, [s.latitude_deg for s in stations], [s.longitude_deg for s in stations],
+            samples, seed, correlation_length_km)
+    return sample_clear_sky(passes["station"].astype(str) + ":" + pd.Series(night).astype(str),
+                            p_clear, samples, seed)
+
+
 def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str = "milp",
                  fibre_links=(), demands=(), key_store_bits: float = np.inf,
                  samples: int = 500, relay_samples: int = 50, seed: int = 0,
@@ -173,19 +197,8 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                 0.0, 1.0)
     result = schedule_passes(candidates, config or ScheduleConfig(), method=method)
     served = result.served
-    longitude = {s.name: s.longitude_deg for s in stations}
     culm = pd.to_datetime(served["culmination_utc"], utc=True)
-    night = night_index(culm, served["station"].map(longitude).to_numpy(float))
-    p_clear = served["cloud_free_probability"].to_numpy(float)
-    if correlation_length_km and len(served):
-        names = [s.name for s in stations]
-        clear = correlated_clear_sky(
-            served["station"].map({n: k for k, n in enumerate(names)}).to_numpy(int), night,
-            p_clear, [s.latitude_deg for s in stations], [s.longitude_deg for s in stations],
-            samples, seed, correlation_length_km)
-    else:
-        clear = sample_clear_sky(served["station"].astype(str) + ":" + pd.Series(night).astype(str),
-                                 p_clear, samples, seed)
+    clear = clear_sky_draws(served, stations, samples, seed, correlation_length_km)
     realised = clear * served["key_bits"].to_numpy(float)[None, :]
     labels = pd.DataFrame({"date": culm.dt.strftime("%Y-%m-%d"), "station": served["station"]})
     per_group, keys = _sum_by(realised, labels) if len(served) else (np.zeros((samples, 0)),
@@ -217,30 +230,12 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         # every draw, every date of the span and every demand: a draw that delivers nothing
         # to a pair counts as 0 bits, never as a missing sample
         cells = pd.MultiIndex.from_product([dates, names], names=["date", "demand"])
-        wide = np.zeros((relay_samples, len(cells)))
-        cell_of = {cell: j for j, cell in enumerate(cells)}
-        draws = range(relay_samples)
-        if progress:
-            draws = tqdm(draws, desc="relay draws", unit="draw")
-        routed: dict[bytes, np.ndarray] = {}  # draws with the same clear passes route alike
-        for k in draws:
-            if not len(served) or not realised[k].any():
-                continue  # nothing to forward: 0 bits for every pair
-            draw = realised[k].tobytes()
-            seen = routed.get(draw) if reuse_routes else None
-            if seen is not None:
-                wide[k] = seen
-                continue
-            sample = served.assign(key_bits=realised[k], expected_key_bits=realised[k])
-            flow = relay_flow(sample, fibre_links, demands, key_store_bits=key_store_bits,
-                              start=first, days=n_days, time_step_s=time_step_s,
-                              objective=relay_objective, ground_store_bits=ground_store_bits)
-            daily = flow.daily
-            for date, demand, bits in zip(daily["date"], daily["demand"], daily["bits"]):
-                cell = cell_of.get((date.strftime("%Y-%m-%d"), demand))
-                if cell is not None:
-                    wide[k, cell] += bits
-            routed[draw] = wide[k].copy()
+        _, bits = relay_draws(served, realised[:relay_samples], fibre_links, demands,
+                              key_store_bits=key_store_bits, start=first, days=n_days,
+                              time_step_s=time_step_s, objective=relay_objective,
+                              ground_store_bits=ground_store_bits, reuse=reuse_routes,
+                              progress=progress)
+        wide = bits.reshape(relay_samples, -1)
         pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
         per_day = {getattr(d, "name", str(d)): getattr(d, "bits_per_day", None) for d in demands}
         need = np.array([per_day.get(n) or np.nan for _, n in cells], dtype=float)

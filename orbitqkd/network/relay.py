@@ -78,6 +78,7 @@ import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from tqdm.auto import tqdm
 
 from ..constants import DAY_S
 from ..errors import InputError, check_choice, check_range
@@ -180,7 +181,11 @@ class RelayResult:
 
 
 def _served_passes(passes) -> pd.DataFrame:
-    """Served passes with ``expected_key_bits`` from a ScheduleResult or a DataFrame."""
+    """Served passes (``satellite``, ``station``, ``culmination_utc``, ``key`` [bit]).
+
+    From a ScheduleResult or a DataFrame with ``expected_key_bits`` (or
+    ``key_bits``); passes without key are kept (a draw of the weather may clear them).
+    """
     df = passes.served if hasattr(passes, "served") and not isinstance(passes, pd.DataFrame) \
         else passes
     if df is None:
@@ -202,7 +207,7 @@ def _served_passes(passes) -> pd.DataFrame:
     df["culmination_utc"] = pd.to_datetime(df["culmination_utc"], utc=True)
     df["satellite"] = df["satellite"].astype(str)
     df["station"] = df["station"].astype(str)
-    return df[df["key"] > 0].reset_index(drop=True)
+    return df
 
 
 class _LP:
@@ -264,17 +269,18 @@ class _LP:
         return h
 
 
-def _run(h: highspy.Highs, n: int) -> np.ndarray:
+def _run(h: highspy.Highs, n: int, primal: bool = False) -> np.ndarray:
     """Solve the LP held by ``h`` (from its last basis, if any); its solution, or InputError.
 
-    Up to ``_SIMPLEX_MAX_VARIABLES``: dual simplex without presolve (a relay
-    LP of a few thousand variables solves in about a millisecond, and a
-    re-solve after a change starts from the last basis), bounded by
-    ``_SIMPLEX_TIME_LIMIT_S``; past the limit, or for larger LPs, the interior
-    point method with crossover.
+    Up to ``_SIMPLEX_MAX_VARIABLES``: simplex without presolve (a relay LP of
+    a few thousand variables solves in about a millisecond), dual, or primal
+    (``primal``: for a re-solve from an optimal basis that stays feasible, as
+    the second level of max-min), bounded by ``_SIMPLEX_TIME_LIMIT_S``; past
+    the limit, or for larger LPs, the interior point method with crossover.
     """
     if n <= _SIMPLEX_MAX_VARIABLES:
         h.setOptionValue("solver", "simplex")
+        h.setOptionValue("simplex_strategy", 4 if primal else 1)
         h.setOptionValue("presolve", "off")
         h.setOptionValue("time_limit", _SIMPLEX_TIME_LIMIT_S)
         h.run()
@@ -359,7 +365,7 @@ def _horizon(df: pd.DataFrame, start, days):
     """Horizon of the relay and the passes inside it.
 
     ``start`` defaults to 0h UTC of the first pass's day and ``days`` to the
-    whole days covering the passes. Returns the passes culminating inside the
+    whole days covering the passes. Returns which passes culminate inside the
     horizon, their culminations [s after start], ``start`` and ``days``.
     """
     if start is None:
@@ -375,7 +381,7 @@ def _horizon(df: pd.DataFrame, start, days):
     check_range("days", days, 0.0, low_inclusive=False)
     sec = (df["culmination_utc"] - start).dt.total_seconds().to_numpy()
     inside = (sec >= 0) & (sec < days * DAY_S)
-    return df[inside].reset_index(drop=True), sec[inside], start, days
+    return inside, sec[inside], start, days
 
 
 def _isl_inside(contacts, start: pd.Timestamp, days: float):
@@ -403,17 +409,18 @@ def _isl_inside(contacts, start: pd.Timestamp, days: float):
     return isl[inside].reset_index(drop=True), sec[inside]
 
 
-def _nodes(df: pd.DataFrame, fibre_links, demands, key_store_bits, isl=None):
+def _nodes(satellite, station, fibre_links, demands, key_store_bits, isl=None):
     """Satellites, ground nodes (in order of first mention) and satellite key stores [bit].
 
-    Satellites met only on inter-satellite links (``isl``) follow those seen on passes.
+    ``satellite`` and ``station`` name each pass's ends. Satellites met only on
+    inter-satellite links (``isl``) follow those seen on passes.
     """
-    satellites = list(pd.unique(df["satellite"]))
+    satellites = list(dict.fromkeys(satellite.tolist()))
     if isl is not None and len(isl):
         satellites += [s for s in pd.unique(isl[["satellite_a", "satellite_b"]].to_numpy().ravel())
                        if s not in satellites]
     ground = list(dict.fromkeys(
-        list(df["station"]) + [x for f in fibre_links for x in (f.a, f.b)]
+        station.tolist() + [x for f in fibre_links for x in (f.a, f.b)]
         + [x for d in demands for x in (d.a, d.b)]))
     for d in demands:
         if d.a in satellites or d.b in satellites:
@@ -464,13 +471,14 @@ def _periods(sec, start: pd.Timestamp, horizon_s: float, time_step_s: float) -> 
     return _Periods(bounds_s, day_of, [period_of_slot[k] for k in slot])
 
 
-def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods, isl=None):
+def _links(sat, sta, per, key, fibre_links, satellites, periods: _Periods, isl=None):
     """Links, key made on each per period [bit], periods each may carry flow, contacts.
 
     A fibre link makes its rate times each period's length and works in every
     period. A satellite link (one per satellite and station) makes its passes'
     key and carries flow in the satellite's contact periods from its first key
-    on. ``df`` holds the passes with their ``period``.
+    on. ``sat``, ``sta``, ``per`` and ``key`` give each pass's satellite,
+    station, period and key [bit].
     """
     links, gen, active = [], [], []
     length = np.array([b - a for a, b in periods.bounds_s])
@@ -479,11 +487,12 @@ def _links(df: pd.DataFrame, fibre_links, satellites, periods: _Periods, isl=Non
         rate = f.key_rate_bps()
         gen.append({t: rate * length[t] for t in range(periods.n)})
         active.append(list(range(periods.n)))
-    sat, sta = df["satellite"].to_numpy(), df["station"].to_numpy()
-    per, key = df["period"].to_numpy(), df["key"].to_numpy(float)
-    contact = {s: sorted(set(per[sat == s].tolist())) for s in satellites}
+    contact: dict[str, set] = {s: set() for s in satellites}
+    for s, t in zip(sat.tolist(), per.tolist()):
+        contact[s].add(t)
+    contact = {s: sorted(ts) for s, ts in contact.items()}
     made_by: dict[tuple[str, str], dict[int, float]] = {}  # in order of first pass
-    for s, g, t, k in zip(sat, sta, per.tolist(), key.tolist()):
+    for s, g, t, k in zip(sat.tolist(), sta.tolist(), per.tolist(), key.tolist()):
         made = made_by.setdefault((s, g), {})
         made[t] = made.get(t, 0.0) + k
     for (s, g), made in made_by.items():
@@ -551,20 +560,23 @@ def _useful_bits(demands, links, gen, days) -> float:
     return useful
 
 
-def _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
-             ground_store_bits, isl=None, isl_sec=None) -> _Network:
+def _network(sat, sta, key, sec, start, days, time_step_s, fibre_links, demands,
+             key_store_bits, ground_store_bits, isl=None, isl_sec=None) -> _Network:
     """Time-expanded network of the passes inside the horizon, the fibre and the demands.
+
+    ``sat``, ``sta``, ``key`` and ``sec`` give each pass with key: satellite,
+    station, key [bit] and culmination [s after ``start``].
 
     ``isl`` (inter-satellite contacts) and ``isl_sec`` (their times [s after
     start]) add ISL links; without them the network is the passes' and fibre's.
     """
-    satellites, ground, stores = _nodes(df, fibre_links, demands, key_store_bits, isl)
+    satellites, ground, stores = _nodes(sat, sta, fibre_links, demands, key_store_bits, isl)
     has_isl = isl is not None and len(isl) > 0
     all_sec = np.concatenate([sec, isl_sec]) if has_isl else sec
     periods = _periods(all_sec, start, days * DAY_S, time_step_s)
-    pass_period = periods.pass_period[:len(sec)]
+    pass_period = np.asarray(periods.pass_period[:len(sec)], dtype=int)
     isl_periods = isl.assign(period=periods.pass_period[len(sec):]) if has_isl else None
-    links, gen, active, contact = _links(df.assign(period=pass_period), fibre_links,
+    links, gen, active, contact = _links(sat, sta, pass_period, key, fibre_links,
                                          satellites, periods, isl_periods)
     # Key beyond what every pair could take never flows on a link (flows cost, so
     # an optimum has no cycles): the LP sees each period's key capped there. An
@@ -808,11 +820,12 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
         obj2[dvars[c]] = d.weight
-    # the second level starts from the first one's basis, with z held
+    # the second level starts from the first one's basis, still feasible with z held:
+    # primal simplex (40 % faster than dual on forecast draws)
     h.changeColBounds(z, x[z] * (1 - _LEXI_TOL), highspy.kHighsInf)
     h.changeColsCost(lp.n, np.arange(lp.n, dtype=np.int32), -obj2)
     try:
-        x = _run(h, lp.n)
+        x = _run(h, lp.n, primal=True)
     except InputError as err:  # the first level's optimum stands without its tie-break
         message = f"{message}; total with the least share held not solved ({err})"
     return x, message, float(value)
@@ -874,15 +887,23 @@ def _demand_table(net: _Network, flows: _Flows, delivered, x) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _daily_table(net: _Network, flows: _Flows, x, use_at) -> pd.DataFrame:
-    """Bits per UTC day and demand that meet it: delivered, or used for a pair with
-    ``hourly_use`` (days with none are left out)."""
-    bits: dict[tuple, float] = {}
-    for c, d in enumerate(net.demands):
+def _daily_bits(net: _Network, flows: _Flows, x, use_at) -> dict[tuple[pd.Timestamp, int], float]:
+    """Bits per (UTC day, demand index) that meet the demand: delivered, or used for
+    a pair with ``hourly_use`` (amounts of 1e-6 bit or less, solver noise, left out)."""
+    bits: dict[tuple[pd.Timestamp, int], float] = {}
+    for c in range(len(net.demands)):
         for t, j in use_at.get(c, flows.delivered_at[c]):
             if x[j] * net.scale > 1e-6:
-                cell = (net.periods.day_of[t], d.name)
+                cell = (net.periods.day_of[t], c)
                 bits[cell] = bits.get(cell, 0.0) + x[j] * net.scale
+    return bits
+
+
+def _daily_table(net: _Network, flows: _Flows, x, use_at) -> pd.DataFrame:
+    """Bits per UTC day and demand that meet it (:func:`_daily_bits`; days with none left out)."""
+    bits: dict[tuple[pd.Timestamp, str], float] = defaultdict(float)
+    for (day, c), b in _daily_bits(net, flows, x, use_at).items():
+        bits[day, net.demands[c].name] += b
     cells = sorted(bits)  # by date, then demand
     return pd.DataFrame({"date": [c[0] for c in cells], "demand": [c[1] for c in cells],
                          "bits": [bits[c] for c in cells]}, columns=["date", "demand", "bits"])
@@ -1023,10 +1044,25 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     """
     t0 = time.perf_counter()
     _check_arguments(objective, time_step_s, ground_store_bits, demands)
-    df, sec, start, days = _horizon(_served_passes(passes), start, days)
+    df = _served_passes(passes)
+    df = df[df["key"] > 0]
+    inside, sec, start, days = _horizon(df, start, days)
+    df = df[inside]
     isl, isl_sec = _isl_inside(isl_contacts, start, days)
-    net = _network(df, sec, start, days, time_step_s, fibre_links, demands, key_store_bits,
-                   ground_store_bits, isl, isl_sec)
+    net = _network(df["satellite"].to_numpy(), df["station"].to_numpy(),
+                   df["key"].to_numpy(float), sec, start, days, time_step_s, fibre_links,
+                   demands, key_store_bits, ground_store_bits, isl, isl_sec)
+    lp, flows, held, x, delivered, value, message, use_at = _route(net, objective, start)
+    size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
+            "periods": net.periods.n}
+    return RelayResult(_daily_table(net, flows, x, use_at), objective, value, float(days),
+                       time.perf_counter() - t0, message, size,
+                       _Solution(net, flows, held, x, delivered, start, use_at))
+
+
+def _route(net: _Network, objective: str, start: pd.Timestamp):
+    """Assemble and solve the relay LP of ``net``: the LP, its flows, held key,
+    solution, delivered key [bit], objective value, solver message and uses."""
     lp = _LP()
     flows = _add_flows(lp, net)
     pool_at = _add_pools(lp, net, flows)
@@ -1034,11 +1070,94 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
     _add_satellite_stores(lp, net, pool_at, held)
     dvars, use_at = _add_deliveries(lp, net, flows, objective, start)
     message, x, delivered, value = _solve(lp, net, dvars, objective)
-    size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
-            "periods": net.periods.n}
-    return RelayResult(_daily_table(net, flows, x, use_at), objective, value, float(days),
-                       time.perf_counter() - t0, message, size,
-                       _Solution(net, flows, held, x, delivered, start, use_at))
+    return lp, flows, held, x, delivered, value, message, use_at
+
+
+def relay_draws(passes, key_bits, fibre_links: Sequence[FibreLink] = (),
+                demands: Sequence[Demand] = (), *,
+                key_store_bits: float | Mapping[str, float] = math.inf, start=None,
+                days: float | None = None, time_step_s: float = 600.0,
+                objective: str = "weighted", ground_store_bits: float = math.inf,
+                isl_contacts: pd.DataFrame | None = None, reuse: bool = True,
+                progress: bool = False) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Key each user pair gets per UTC day in each of many draws of the passes' key.
+
+    Each draw (e.g. a draw of the weather, :mod:`orbitqkd.network.forecast`)
+    gives every pass its key; the draw is routed as :func:`relay_flow` routes
+    those passes with that key (the same LP, the same result), but the
+    passes are read and checked once for all draws, and a draw equal to an
+    earlier one reuses its key (``reuse``). A draw in which no pass makes key
+    still routes the fibre's key.
+
+    Parameters
+    ----------
+    passes : ScheduleResult or DataFrame
+        Served passes, as for :func:`relay_flow` (their own key is not used).
+    key_bits : array_like (draws, passes)
+        Key of each pass in each draw [bit], passes in the order of ``passes``
+        (of its served rows).
+    fibre_links, demands, key_store_bits, start, days, time_step_s, objective, ground_store_bits, isl_contacts :
+        As for :func:`relay_flow`; ``start`` and ``days`` default to the UTC
+        days covering all the passes.
+    reuse : bool
+        Route each distinct draw once (False: every draw, for benchmarks).
+    progress : bool
+        Show a progress bar over the draws.
+
+    Returns
+    -------
+    dates : DatetimeIndex
+        The UTC days of the horizon.
+    bits : ndarray (draws, days, demands)
+        Key delivered (used, for a pair with ``hourly_use``) [bit].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"satellite": ["Micius", "Micius"], "station": ["Xinglong", "Graz"],
+    ...                   "culmination_utc": pd.to_datetime(["2017-06-15T17:00Z",
+    ...                                                      "2017-06-15T21:00Z"]),
+    ...                   "expected_key_bits": [4e5, 3e5]})
+    >>> dates, bits = relay_draws(p, [[4e5, 3e5], [4e5, 0.0]], demands=[Demand("Xinglong", "Graz")],
+    ...                           key_store_bits=1e6)
+    >>> bits[:, 0, 0].tolist()
+    [300000.0, 0.0]
+    """
+    _check_arguments(objective, time_step_s, ground_store_bits, demands)
+    df = _served_passes(passes)
+    draws = np.asarray(key_bits, dtype=float)
+    if draws.ndim != 2 or draws.shape[1] != len(df):
+        raise InputError(f"key_bits has shape {draws.shape}; (draws, {len(df)}) is needed, "
+                         "one column per served pass")
+    check_range("key_bits", draws, 0.0)
+    inside, sec, start, days = _horizon(df, start, days)
+    draws = draws[:, inside]
+    isl, isl_sec = _isl_inside(isl_contacts, start, days)
+    sat, sta = df["satellite"].to_numpy()[inside], df["station"].to_numpy()[inside]
+    first = start.floor("D")
+    n_days = max(int(math.ceil((start + pd.Timedelta(days=days) - first) / pd.Timedelta(days=1)
+                               - 1e-9)), 1)
+    dates = pd.date_range(first, periods=n_days, freq="D")
+    out = np.zeros((len(draws), n_days, len(demands)))
+    routed: dict[bytes, np.ndarray] = {}
+    rows = range(len(draws))
+    if progress:
+        rows = tqdm(rows, desc="relay draws", unit="draw")
+    for k in rows:
+        on = draws[k] > 0
+        if not on.any() and not fibre_links and isl is None:
+            continue  # no link makes key: nothing to forward
+        code = draws[k].tobytes()
+        if reuse and code in routed:
+            out[k] = routed[code]
+            continue
+        net = _network(sat[on], sta[on], draws[k][on], sec[on], start, days, time_step_s,
+                       fibre_links, demands, key_store_bits, ground_store_bits, isl, isl_sec)
+        _, flows, _, x, _, _, _, use_at = _route(net, objective, start)
+        for (day, c), bits in _daily_bits(net, flows, x, use_at).items():
+            out[k, (day - first).days, c] = bits
+        routed[code] = out[k]
+    return dates, out
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
