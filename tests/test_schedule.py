@@ -207,3 +207,24 @@ def test_highs_banner_stays_off_stdout():
     banner = subprocess.run([sys.executable, "-c", "import highspy; highspy.Highs()"],
                             capture_output=True, text=True, check=True)
     assert "HiGHS" in banner.stdout  # what is kept off: the check above can fail
+
+
+def test_solve_milp_matches_brute_force_and_reports_infeasible():
+    import itertools
+
+    from scipy import sparse
+
+    from orbitqkd.network.highs import solve_milp
+
+    rng = np.random.default_rng(7)
+    w = rng.random(10)
+    a = sparse.csr_array((rng.random((6, 10)) < 0.4).astype(float))
+    cap = np.array([1, 2, 1, 1, 2, 1], float)
+    res = solve_milp(-w, np.ones(10), 0.0, 1.0, a, -np.inf, cap, mip_rel_gap=0.0)
+    best = max(w @ x for x in itertools.product((0, 1), repeat=10)
+               if np.all(a @ np.array(x) <= cap))
+    assert res.status == 0 and -res.fun == pytest.approx(best, rel=1e-9)
+    assert np.all(a @ res.x <= cap + 1e-9) and -res.mip_dual_bound == pytest.approx(best)
+    # x0 + x1 >= 3 with binaries: infeasible, no point
+    bad = solve_milp([1.0, 1.0], [1, 1], 0.0, 1.0, sparse.csr_array([[1.0, 1.0]]), 3.0, np.inf)
+    assert bad.status == 2 and bad.x is None and "nfeasible" in bad.message

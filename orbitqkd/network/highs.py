@@ -10,10 +10,13 @@ land inside a table printed with ``--format csv``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 
 import highspy
+import numpy as np
+from scipy import sparse
 
 
 @contextlib.contextmanager
@@ -43,3 +46,82 @@ def quiet_highs() -> highspy.Highs:
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
+
+
+@dataclasses.dataclass(frozen=True)
+class MilpResult:
+    """Outcome of :func:`solve_milp`, read like :func:`scipy.optimize.milp`'s.
+
+    ``status``: 0 optimal, 1 a limit reached (time, iterations; ``x`` is the
+    best solution found, or None), 2 infeasible, 3 unbounded, 4 other.
+    ``fun`` is the objective at ``x``, ``mip_dual_bound`` the proven bound
+    (None for an LP or without one), ``message`` the solver's status.
+    """
+
+    x: np.ndarray | None
+    fun: float
+    status: int
+    message: str
+    mip_dual_bound: float | None
+
+
+_STATUS = {highspy.HighsModelStatus.kOptimal: 0,
+           highspy.HighsModelStatus.kTimeLimit: 1,
+           highspy.HighsModelStatus.kIterationLimit: 1,
+           highspy.HighsModelStatus.kSolutionLimit: 1,
+           highspy.HighsModelStatus.kInterrupt: 1,
+           highspy.HighsModelStatus.kInfeasible: 2,
+           highspy.HighsModelStatus.kUnbounded: 3,
+           highspy.HighsModelStatus.kUnboundedOrInfeasible: 3}
+
+
+def solve_milp(cost, integrality, lower, upper, a=None, row_lower=None, row_upper=None, *,
+               time_limit_s: float = np.inf, mip_rel_gap: float = 1e-4) -> MilpResult:
+    """Minimise ``cost @ x`` subject to ``row_lower <= a @ x <= row_upper`` and bounds.
+
+    ``integrality`` is 1 for integer columns, 0 for continuous ones; ``a`` a
+    scipy sparse matrix (or None: bounds only); infinite bounds are free.
+    Solved by HiGHS's branch and cut through ``highspy``, its prints kept off
+    stdout (:func:`redirect_stdout_fd`).
+    """
+    cost = np.asarray(cost, dtype=float)
+    n = len(cost)
+    inf = highspy.kHighsInf
+    model = highspy.HighsLp()
+    model.num_col_ = n
+    model.col_cost_ = cost
+    model.col_lower_ = np.where(np.isinf(lower), -inf, np.broadcast_to(lower, n)).astype(float)
+    model.col_upper_ = np.where(np.isinf(upper), inf, np.broadcast_to(upper, n)).astype(float)
+    if a is not None and a.shape[0]:
+        csc = sparse.csc_array(a)
+        csc.sum_duplicates()
+        m = csc.shape[0]
+        model.num_row_ = m
+        lo = np.broadcast_to(np.asarray(row_lower, dtype=float), m)
+        hi = np.broadcast_to(np.asarray(row_upper, dtype=float), m)
+        model.row_lower_ = np.where(np.isinf(lo), -inf, lo)
+        model.row_upper_ = np.where(np.isinf(hi), inf, hi)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = csc.indptr
+        model.a_matrix_.index_ = csc.indices
+        model.a_matrix_.value_ = csc.data
+    integer = np.asarray(integrality, dtype=int) > 0
+    if integer.any():
+        model.integrality_ = [highspy.HighsVarType.kInteger if k else
+                              highspy.HighsVarType.kContinuous for k in integer]
+    h = quiet_highs()
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if np.isfinite(time_limit_s):
+        h.setOptionValue("time_limit", float(time_limit_s))
+    with redirect_stdout_fd(2):
+        h.passModel(model)
+        h.run()
+    model_status = h.getModelStatus()
+    status = _STATUS.get(model_status, 4)
+    info = h.getInfo()
+    has_x = info.primal_solution_status == 2  # a feasible point
+    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
+    bound = float(info.mip_dual_bound) if integer.any() and np.isfinite(info.mip_dual_bound) \
+        else None
+    return MilpResult(x, float(info.objective_function_value) if has_x else np.nan, status,
+                      f"HiGHS: {h.modelStatusToString(model_status)}", bound)

@@ -37,7 +37,7 @@ Objectives (``ScheduleConfig.objective``):
   demand ``d_g`` (bits), key beyond a demand earning nothing; then maximise the
   total key with that held.
 
-The MILP is solved with HiGHS through :func:`scipy.optimize.milp`
+The MILP is solved with HiGHS through ``highspy`` (:func:`orbitqkd.network.highs.solve_milp`)
 (Huangfu & Hall, Math. Prog. Comp. 10, 119 (2018)); its dual bound gives the
 optimality gap ``(bound - value) / bound`` of the first-level objective.
 With the ``'total'`` objective the model separates exactly: passes interact
@@ -67,11 +67,10 @@ from typing import Mapping
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import InputError, check_choice, check_range
-from .highs import redirect_stdout_fd
+from .highs import solve_milp
 
 OBJECTIVES = ("total", "maxmin", "demand")
 METHODS = ("milp", "greedy")
@@ -309,12 +308,6 @@ class _Problem:
         return out
 
 
-def _milp(*args, **kwargs):
-    """:func:`scipy.optimize.milp` with the solver's stray prints kept off stdout."""
-    with redirect_stdout_fd(2):
-        return milp(*args, **kwargs)
-
-
 def _clique_matrix(prob: _Problem, active: np.ndarray):
     """Clique rows over ``active`` passes: (sparse 0/1 matrix, capacities)."""
     cliques = prob.cliques(active)
@@ -389,17 +382,15 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
             else:
                 keep = np.asarray(clique_a[:, cols].sum(axis=1)).ravel() > 0
                 sub = clique_a[np.flatnonzero(keep)][:, cols]
-            constraints = [LinearConstraint(sub, -np.inf, clique_cap[keep])] if keep.any() else []
             left = max(time_limit_s - (time.perf_counter() - t0), _MIN_BLOCK_TIME_S)
-            res = _milp(-w[cols], integrality=np.ones(len(cols)), bounds=Bounds(lb, 1.0),
-                       constraints=constraints,
-                       options={"time_limit": left, "mip_rel_gap": float(cfg.mip_gap),
-                                "disp": False})
+            res = solve_milp(-w[cols], np.ones(len(cols)), lb, 1.0,
+                             sub if keep.any() else None, -np.inf, clique_cap[keep],
+                             time_limit_s=left, mip_rel_gap=float(cfg.mip_gap))
             if res.x is None:
                 raise InputError(f"scheduler found no solution: {res.message}")
             x[cols] = res.x
             value += -res.fun * scale
-            dual = getattr(res, "mip_dual_bound", None)
+            dual = res.mip_dual_bound
             bound += max(-dual * scale, -res.fun * scale) if dual is not None else -res.fun * scale
             statuses.append((res.status, str(res.message)))
         worst = max(statuses)[1]
@@ -437,33 +428,41 @@ def _solve_model(prob: _Problem, active: np.ndarray, fixed: np.ndarray, base: np
         c1[:n] = -w
     else:
         c1[n:] = -1.0
-    constraints = []
+    blocks_a, row_lo, row_hi = [], [], []
     if clique_a is not None:
-        constraints.append(LinearConstraint(
-            sparse.hstack([clique_a, sparse.csr_array((clique_a.shape[0], n_aux))]),
-            -np.inf, clique_cap))
+        blocks_a.append(sparse.hstack([clique_a, sparse.csr_array((clique_a.shape[0], n_aux))]))
+        row_lo.append(np.full(clique_a.shape[0], -np.inf))
+        row_hi.append(clique_cap)
     if r:
-        constraints.append(LinearConstraint(
-            sparse.csr_array((vals, (rows, cols)), shape=(r, nv)), lo, hi))
-    options = {"time_limit": float(time_limit_s), "mip_rel_gap": float(cfg.mip_gap),
-               "disp": False}
-    res = _milp(c1, integrality=integrality, bounds=Bounds(lb, ub), constraints=constraints,
-               options=options)
+        blocks_a.append(sparse.csr_array((vals, (rows, cols)), shape=(r, nv)))
+        row_lo.append(np.asarray(lo, dtype=float))
+        row_hi.append(np.asarray(hi, dtype=float))
+
+    def solve(cost, extra=None):
+        parts, los, his = list(blocks_a), list(row_lo), list(row_hi)
+        if extra is not None:
+            parts.append(extra[0])
+            los.append(np.array([extra[1]]))
+            his.append(np.array([np.inf]))
+        a = sparse.vstack(parts) if parts else None
+        return solve_milp(cost, integrality, lb, ub, a,
+                          np.concatenate(los) if los else None,
+                          np.concatenate(his) if his else None,
+                          time_limit_s=float(time_limit_s), mip_rel_gap=float(cfg.mip_gap))
+
+    res = solve(c1)
     if res.x is None:
         raise InputError(f"scheduler found no solution: {res.message}")
     value = -res.fun * scale
     bound = value
-    if integral and getattr(res, "mip_dual_bound", None) is not None:
+    if integral and res.mip_dual_bound is not None:
         bound = max(-res.mip_dual_bound * scale, value)
     x = res.x
     if obj != "total" and res.status == 0:
         # second level: maximise the total key with the first-level optimum held
         keep = sparse.csr_array(-c1.reshape(1, -1))
         floor = (value / scale) * (1.0 - _LEXI_TOL) - 1e-9
-        c2 = np.concatenate([-w, np.zeros(n_aux)])
-        res2 = _milp(c2, integrality=integrality, bounds=Bounds(lb, ub),
-                    constraints=constraints + [LinearConstraint(keep, floor, np.inf)],
-                    options=options)
+        res2 = solve(np.concatenate([-w, np.zeros(n_aux)]), (keep, floor))
         if res2.x is not None:
             x = res2.x
     served = (x[:n] > 0.5) if integral else x[:n]
