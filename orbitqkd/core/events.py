@@ -21,6 +21,7 @@ SGP4, same TEME frame), see ``tests/test_passes.py`` and
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import warnings
 
@@ -465,6 +466,7 @@ def find_passes(
             cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg), sats, stas))
         for acc in (kinds, parts, f_lo, f_hi, guess):
             acc.clear()
+        _malloc_trim(sum(len(t) for t in tables))
 
     # a group's brackets are refined into rows as soon as its last time piece is in,
     # so memory holds one group's brackets (~2 kB a pass), not the whole search's
@@ -500,10 +502,37 @@ def _merge_pass_tables(tables: list, stas) -> pd.DataFrame:
         merged = pd.concat([t.pop(col) for t in tables], ignore_index=True)
         columns[col] = merged.iloc[order].reset_index(drop=True)
         del merged
-    return pd.DataFrame(columns, columns=PASS_COLUMNS)
+        _malloc_trim(len(order))
+    return pd.DataFrame(columns, columns=PASS_COLUMNS, copy=False)  # no second copy of 6M rows
 
 
 # --- bounded memory and valid rows (robustness; kept apart from the search itself) ---
+
+def _malloc_trim(rows: int):
+    """Hand the heap's freed pages back to the system (glibc ``malloc_trim``; elsewhere a no-op).
+
+    The search frees each group's workspace and the merge each group's
+    columns in pieces of about a megabyte, which glibc keeps on its heap
+    instead of returning them: without this the resident size of a
+    6-million-pass search grows by the pass table a second time (2.4 GB
+    against 1.96 GB for the full catalogue over 15 stations and 7 days).
+    The same call Dask's workers make to release memory. Only for tables of
+    over :data:`_TRIM_ROWS` passes (``rows``): the pages handed back must be
+    faulted in again, which costs 10 % of a small search.
+    """
+    trim = getattr(_LIBC, "malloc_trim", None)
+    if trim is not None and rows > _TRIM_ROWS:
+        trim(0)
+
+
+_TRIM_ROWS = 1_000_000
+
+
+try:
+    _LIBC = ctypes.CDLL("libc.so.6")
+except OSError:  # not glibc (macOS, Windows, musl): nothing to trim
+    _LIBC = None
+
 
 #: Most (satellite, sample) grid points held at once: ~200 bytes each in the search,
 #: so a chunk stays near 200 MB whatever the span, step and number of satellites
