@@ -707,7 +707,7 @@ class PassTable:
         if len(set(names)) != len(names):
             raise InputError("stations hold a name twice; name each station once")
         if len(self.table):
-            unknown = set(self.table["station"]) - set(names)
+            unknown = set(self.table["station"].unique()) - set(names)
             if unknown:
                 raise InputError(f"station = {sorted(unknown)[0]!r} of the passes is not among "
                                  f"the stations given ({', '.join(names)})")
