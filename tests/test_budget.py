@@ -175,13 +175,16 @@ def test_track_without_range_uses_altitude():
 
 
 def test_presets_and_unknown_name():
-    assert link_presets() == ["micius-xinglong", "micius-2021", "micius-entanglement",
-                              "microsat-portable", "mlro-lageos2", "mlro-glonass", "etri-275m",
+    assert link_presets() == ["micius-xinglong", "micius-2021", "micius-entanglement-2017",
+                              "micius-entanglement", "microsat-portable", "mlro-lageos2", "mlro-glonass", "etri-275m",
                               "meo-qkd"]
     for name in link_presets():
         assert link_preset(name).name == name
-    with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, micius-2021, micius-entanglement, microsat-portable, mlro-lageos2, mlro-glonass, etri-275m, meo-qkd$"):
+    with pytest.raises(UnknownNameError, match=r"^link = 'tiangong' is not known; choose one of: micius-xinglong, micius-2021, micius-entanglement-2017, micius-entanglement, microsat-portable, mlro-lageos2, mlro-glonass, etri-275m, meo-qkd$"):
         link_preset("tiangong")
+    # the 2020 entanglement receivers: the 2017 ones with the published two-photon gain of ~2
+    old, new = link_preset("micius-entanglement-2017"), link_preset("micius-entanglement")
+    assert new.receiver.optics_efficiency / old.receiver.optics_efficiency == pytest.approx(2**0.5)
     geo = frame_of(synthetic_pass(altitude_km=19100.0, station="Matera", half_span_s=3000.0,
                                   step_s=60.0), "meo-qkd", "Matera", 60.0)
     assert 35.0 < geo["total_loss_db"].median() < 60.0

@@ -173,3 +173,20 @@ def test_finite_key_properties(loss_db, noise, ed, pulses, px):
     assert 0 <= fin.key_bits <= asy.key_bits + 1e-6
     assert fin.key_bits <= fin.single_photon_events + fin.vacuum_events + 1e-6
     assert 0 <= fin.phase_error <= 0.5
+
+
+@pytest.mark.parametrize("lam", [1e-4, 1e-3, 1e-2])
+def test_coincidence_to_accidental_ratio_is_one_over_the_pairs_per_window(lam):
+    """Without background, coincidences over accidentals (singles product) minus one is
+    1/mu for mu = 2 lambda pairs per window (the textbook coincidence-to-accidental ratio
+    of a thermal pair source at low mean pair number), whatever the arms' losses."""
+    from orbitqkd.core.keyrate import coincidence_gain, singles_gain
+
+    for eta_a, eta_b in ((1e-3, 1e-4), (0.5, 0.2)):
+        q = coincidence_gain(lam, eta_a, eta_b, 0.0, 0.0)
+        acc = singles_gain(lam, eta_a, 0.0) * singles_gain(lam, eta_b, 0.0)
+        assert q / acc - 1.0 == pytest.approx(1.0 / (2.0 * lam), rel=3 * lam + 1e-6)
+    # background clicks add accidentals: the ratio falls
+    q = coincidence_gain(lam, 1e-3, 1e-3, 1e-5, 1e-5)
+    acc = singles_gain(lam, 1e-3, 1e-5) * singles_gain(lam, 1e-3, 1e-5)
+    assert q / acc - 1.0 < 1.0 / (2.0 * lam) / 2

@@ -101,10 +101,11 @@ def test_dual_downlink_windows_delingha_nanshan():
     # 3,100 s of windows into one block (see orbitqkd validate).
     d = dual_downlink_passes("micius", "Delingha", "Nanshan", "2021-04-26T12:00", days=1.0)
     assert list(d.columns) == DUAL_COLUMNS and len(d) >= 1
-    night = d[d.zero_reason == "block too short for finite key"]
-    assert len(night) >= 1 and (d.zero_reason != "").all()
-    # both photons must arrive: the QBER is a few percent at night, never in daylight
-    assert night.qber_percent.between(0.5, 6.0).all()
+    # both photons must arrive: the QBER is a few percent at night (Yin et al.: 4.5 %),
+    # near 50 % in daylight; no window alone gives a finite key
+    night = d[d.qber_percent < 6.0]
+    assert len(night) >= 1 and night.qber_percent.between(2.0, 6.0).all()
+    assert (d.secret_bits == 0).all() and (d.zero_reason != "").all()
     assert (d.duration_s > 0).all() and (d.end_utc > d.start_utc).all()
 
 

@@ -6,7 +6,13 @@ parameter optimiser (:mod:`.window`), frozen parameter objects (:mod:`.protocol`
 and the step from link-budget arrays to a :class:`PassKey` (:mod:`.passkey`).
 """
 
-from .bbm92 import bbm92_key_length, bbm92_zero_reason, coincidence_error_gain, coincidence_gain
+from .bbm92 import (
+    bbm92_key_length,
+    bbm92_zero_reason,
+    coincidence_error_gain,
+    coincidence_gain,
+    singles_gain,
+)
 from .decoy import (
     binary_entropy,
     decoy_rate,
@@ -32,6 +38,7 @@ from .passkey import (
     accumulate_blocks,
     block_key,
     dual_downlink_key,
+    dual_downlink_signal_to_noise,
     fading_quadrature,
     pass_key,
     pass_table,
@@ -57,6 +64,7 @@ __all__ = [
     "decoy_key_length",
     "decoy_rate",
     "dual_downlink_key",
+    "dual_downlink_signal_to_noise",
     "ec_leakage",
     "error_gain",
     "fading_quadrature",
@@ -70,6 +78,7 @@ __all__ = [
     "qber",
     "sampling_deviation",
     "single_photon_error_upper",
+    "singles_gain",
     "single_photon_yield_lower",
     "window_counts",
     "zero_key_reason",

@@ -65,6 +65,17 @@ def coincidence_gain(lam, eta_a, eta_b, y0_a, y0_b):
     return 1.0 - (1.0 - y0_a) / da**2 - (1.0 - y0_b) / db**2 + (1.0 - y0_a) * (1.0 - y0_b) / dab**2
 
 
+def singles_gain(lam, eta, y0):
+    """Probability of a click at one station per window (pairs and background).
+
+    [1] Sec. III: with P(n) = (n+1) lambda^n / (1+lambda)^(n+2) the probability
+    that none of a station's photons is detected is 1/(1+eta lam)^2, so
+    ``P = 1 - (1 - Y0)/(1 + eta lam)^2``.
+    """
+    lam, eta, y0 = (np.asarray(a, dtype=float) for a in (lam, eta, y0))
+    return 1.0 - (1.0 - y0) / (1.0 + eta * lam) ** 2
+
+
 def coincidence_error_gain(lam, eta_a, eta_b, y0_a, y0_b, misalignment):
     """Erroneous-coincidence probability E_lambda Q_lambda per window.
 

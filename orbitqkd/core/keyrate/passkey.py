@@ -22,7 +22,8 @@ from ...errors import InputError, check_choice, check_range
 from ..channel import fading, pointing, turbulence
 from . import finite
 from .bbm92 import ZERO_QBER as BBM92_ZERO_QBER
-from .bbm92 import bbm92_key_length, bbm92_zero_reason, coincidence_error_gain, coincidence_gain
+from .bbm92 import (bbm92_key_length, bbm92_zero_reason, coincidence_error_gain, coincidence_gain,
+                    singles_gain)
 from .finite import DecoyBound, zero_key_reason
 from .protocol import BBM92, FADING, DecoyBB84
 from .window import _grid_key, _Pass, optimise_window
@@ -487,6 +488,25 @@ def _bbm92_key(pairs, proto: BBM92) -> PassKey:
         finite_secret_bits=fin, secret_bits=secret, mu_s=nan, mu_d=nan, mu_v=nan, p_s=nan,
         p_d=nan, p_x=proto.p_x, zero_reason=reason, window_start_utc=start, window_end_utc=end,
         window_s=dur)
+
+
+def dual_downlink_signal_to_noise(pairs, protocol: BBM92) -> float:
+    """Coincidences over accidental coincidences of dual-downlink windows, minus one.
+
+    What an experiment reads off its coincidence histogram (the peak over the
+    side peaks): accidentals are the product of the two stations' click
+    probabilities per window, ``P_A = 1 - (1 - Y0A)/(1 + eta_A lam)^2`` ([1]
+    of :mod:`~orbitqkd.core.keyrate.bbm92`, Sec. III), pooled over the
+    ``pairs`` of arm budgets as :func:`block_key` pools them.
+    """
+    ea, eb, na, nb, dt, *_ = _pair_samples(pairs)
+    tau = protocol.coincidence_window_ns * 1e-9
+    lam = protocol.pair_rate_hz * tau / 2.0
+    windows = dt / tau
+    y0a, y0b = -np.expm1(-na * tau), -np.expm1(-nb * tau)
+    coinc = float(coincidence_gain(lam, ea, eb, y0a, y0b) @ windows)
+    accidental = float((singles_gain(lam, ea, y0a) * singles_gain(lam, eb, y0b)) @ windows)
+    return coinc / accidental - 1.0 if accidental > 0 else float("nan")
 
 
 # ---------------------------------------------------------------------------
