@@ -30,7 +30,8 @@ LinkName = Enum("LinkName", {name.replace("-", "_"): name for name in link_prese
 
 # Bundled element sets that match each documented link.
 _PRESET_SATELLITES = {"micius-xinglong": "micius", "micius-2021": "micius",
-                      "micius-entanglement": "micius", "mlro-lageos2": "lageos2",
+                      "micius-entanglement-2017": "micius", "micius-entanglement": "micius",
+                      "mlro-lageos2": "lageos2",
                       "mlro-glonass": "glonass"}
 
 SUMMARY_COLUMNS = [
