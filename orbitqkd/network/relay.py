@@ -211,7 +211,11 @@ def _served_passes(passes) -> pd.DataFrame:
 
 
 class _LP:
-    """Sparse LP assembled row by row (maximisation of ``obj``)."""
+    """Sparse LP assembled row by row (maximisation of ``obj``).
+
+    Equality rows ``eq`` and ``<=`` rows ``le`` are kept as coordinate lists
+    (row, column, value) with their right-hand sides.
+    """
 
     def __init__(self):
         self.n = 0
@@ -221,7 +225,10 @@ class _LP:
         self.cols: list[int] = []
         self.vals: list[float] = []
         self.eq_rhs: list[float] = []
-        self.ub_rows: list[tuple[list[int], list[float], float]] = []
+        self.le_rows: list[int] = []
+        self.le_cols: list[int] = []
+        self.le_vals: list[float] = []
+        self.le_rhs: list[float] = []
 
     def var(self, ub=np.inf, obj=0.0) -> int:
         self.ub.append(ub)
@@ -237,19 +244,24 @@ class _LP:
         self.eq_rhs.append(rhs)
 
     def le(self, cols, vals, rhs):
-        self.ub_rows.append((list(cols), list(vals), rhs))
+        r = len(self.le_rhs)
+        self.le_rows += [r] * len(cols)
+        self.le_cols += list(cols)
+        self.le_vals += list(vals)
+        self.le_rhs.append(rhs)
 
     def highs(self, obj) -> highspy.Highs:
         """HiGHS holding the LP, maximising ``obj``: the equality rows, then the ``<=`` rows."""
-        n_eq, n_ub = len(self.eq_rhs), len(self.ub_rows)
-        rows = self.rows + [n_eq + i for i, (cols, _, _) in enumerate(self.ub_rows) for _ in cols]
-        cols = self.cols + [j for cols, _, _ in self.ub_rows for j in cols]
-        vals = self.vals + [v for _, vals, _ in self.ub_rows for v in vals]
+        n_eq, n_ub = len(self.eq_rhs), len(self.le_rhs)
+        rows = np.concatenate([np.asarray(self.rows, dtype=np.int64),
+                               np.asarray(self.le_rows, dtype=np.int64) + n_eq])
+        cols = np.asarray(self.cols + self.le_cols, dtype=np.int64)
+        vals = np.asarray(self.vals + self.le_vals, dtype=float)
         a = sparse.csc_array((vals, (rows, cols)), shape=(n_eq + n_ub, self.n))
         a.sum_duplicates()
         inf = highspy.kHighsInf
         upper = np.asarray(self.ub, dtype=float)
-        rhs = np.asarray(self.eq_rhs + [r for _, _, r in self.ub_rows], dtype=float)
+        rhs = np.asarray(self.eq_rhs + self.le_rhs, dtype=float)
         model = highspy.HighsLp()
         model.num_col_, model.num_row_ = self.n, n_eq + n_ub
         model.col_cost_ = -np.asarray(obj, dtype=float)
@@ -467,7 +479,8 @@ def _periods(sec, start: pd.Timestamp, horizon_s: float, time_step_s: float) -> 
         bounds_s += _idle_periods(cursor * time_step_s, n_slots * time_step_s, first_midnight)
     # pass slots start before the horizon's end: only trailing idle periods are dropped
     bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
-    day_of = [(start + pd.Timedelta(seconds=a)).floor("D") for a, _ in bounds_s]
+    day_of = list((start + pd.to_timedelta(np.array([a for a, _ in bounds_s], dtype=float),
+                                           unit="s")).floor("D"))
     return _Periods(bounds_s, day_of, [period_of_slot[k] for k in slot])
 
 
@@ -1053,7 +1066,7 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
                    df["key"].to_numpy(float), sec, start, days, time_step_s, fibre_links,
                    demands, key_store_bits, ground_store_bits, isl, isl_sec)
     lp, flows, held, x, delivered, value, message, use_at = _route(net, objective, start)
-    size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.ub_rows),
+    size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.le_rhs),
             "periods": net.periods.n}
     return RelayResult(_daily_table(net, flows, x, use_at), objective, value, float(days),
                        time.perf_counter() - t0, message, size,
