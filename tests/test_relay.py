@@ -329,6 +329,9 @@ def test_draws_route_as_relay_flow_routes_each_draw():
     assert len({b.tobytes() for b in bits}) > 3 and bits[:, :, 1].sum() > 0  # draws differ
     np.testing.assert_array_equal(relay_draws(p, draws, fibre, demands, reuse=False, **kw)[1],
                                   bits)
+    for threads in (1, 3):  # threads route draws at once; the result does not depend on it
+        np.testing.assert_array_equal(
+            relay_draws(p, draws, fibre, demands, threads=threads, **kw)[1], bits)
 
 
 def test_draws_route_fibre_key_when_every_pass_is_under_cloud():

@@ -140,7 +140,7 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                  relay_objective: str = "weighted", ground_store_bits: float = np.inf,
                  start=None, days: float | None = None, progress: bool = False,
                  correlation_length_km: float = DEFAULT_CORRELATION_LENGTH_KM,
-                 reuse_routes: bool = True):
+                 reuse_routes: bool = True, relay_threads: int | None = None):
     """Key per station and per user pair and day, with cloud-cover bands.
 
     Parameters
@@ -176,6 +176,10 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
         the same passes deliver the same key, so the others reuse it (exact;
         with 8 served passes, 500 draws hold about 64 distinct ones). False
         solves every draw (for benchmarks).
+    relay_threads : int, optional
+        Threads routing draws at once
+        (:func:`~orbitqkd.network.relay.relay_draws`); default one per core for
+        32 distinct draws or more.
 
     Returns
     -------
@@ -234,7 +238,7 @@ def forecast_key(candidates: pd.DataFrame, stations, *, config=None, method: str
                               key_store_bits=key_store_bits, start=first, days=n_days,
                               time_step_s=time_step_s, objective=relay_objective,
                               ground_store_bits=ground_store_bits, reuse=reuse_routes,
-                              progress=progress)
+                              progress=progress, threads=relay_threads)
         wide = bits.reshape(relay_samples, -1)
         pairs = _band_frame(wide, cells.to_frame(index=False), "bits", quantiles)
         per_day = {getattr(d, "name", str(d)): getattr(d, "bits_per_day", None) for d in demands}

@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import os
 import sys
+import threading
 
 import highspy
 import numpy as np
@@ -40,10 +41,26 @@ def redirect_stdout_fd(target_fd: int = 2):
         os.close(saved)
 
 
+_FIRST = threading.Lock()
+_banner_done = False
+
+
 def quiet_highs() -> highspy.Highs:
-    """A ``highspy.Highs`` with its logging off and its one-time banner discarded."""
-    with open(os.devnull, "w") as devnull, redirect_stdout_fd(devnull.fileno()):
-        h = highspy.Highs()
+    """A ``highspy.Highs`` with its logging off and its one-time banner discarded.
+
+    Only the first one of a process prints the banner, so only its
+    construction swaps stdout (under a lock: threads solving relay draws
+    make theirs at the same time, and two swaps of file descriptor 1 must
+    not interleave).
+    """
+    global _banner_done
+    if not _banner_done:
+        with _FIRST:
+            if not _banner_done:
+                with open(os.devnull, "w") as devnull, redirect_stdout_fd(devnull.fileno()):
+                    highspy.Highs()
+                _banner_done = True
+    h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     return h
 

@@ -66,12 +66,15 @@ Rates of fibre links without a measured rate come from
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import heapq
 import math
+import os
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Mapping, Sequence
 
 import highspy
@@ -1092,7 +1095,8 @@ def relay_draws(passes, key_bits, fibre_links: Sequence[FibreLink] = (),
                 days: float | None = None, time_step_s: float = 600.0,
                 objective: str = "weighted", ground_store_bits: float = math.inf,
                 isl_contacts: pd.DataFrame | None = None, reuse: bool = True,
-                progress: bool = False) -> tuple[pd.DatetimeIndex, np.ndarray]:
+                progress: bool = False,
+                threads: int | None = None) -> tuple[pd.DatetimeIndex, np.ndarray]:
     """Key each user pair gets per UTC day in each of many draws of the passes' key.
 
     Each draw (e.g. a draw of the weather, :mod:`orbitqkd.network.forecast`)
@@ -1116,6 +1120,11 @@ def relay_draws(passes, key_bits, fibre_links: Sequence[FibreLink] = (),
         Route each distinct draw once (False: every draw, for benchmarks).
     progress : bool
         Show a progress bar over the draws.
+    threads : int, optional
+        Threads routing draws at once (HiGHS solves one LP while Python
+        assembles the next). Default: one per core, at most 4, for 32
+        distinct draws or more; 1 routes them one after another. The result
+        does not depend on it.
 
     Returns
     -------
@@ -1152,25 +1161,45 @@ def relay_draws(passes, key_bits, fibre_links: Sequence[FibreLink] = (),
                                - 1e-9)), 1)
     dates = pd.date_range(first, periods=n_days, freq="D")
     out = np.zeros((len(draws), n_days, len(demands)))
-    routed: dict[bytes, np.ndarray] = {}
-    rows = range(len(draws))
-    if progress:
-        rows = tqdm(rows, desc="relay draws", unit="draw")
-    for k in rows:
+    # the draws to route: each distinct one once (reuse), or every one
+    todo: dict = {}
+    for k in range(len(draws)):
         on = draws[k] > 0
         if not on.any() and not fibre_links and isl is None:
             continue  # no link makes key: nothing to forward
-        code = draws[k].tobytes()
-        if reuse and code in routed:
-            out[k] = routed[code]
-            continue
+        todo.setdefault(draws[k].tobytes() if reuse else k, []).append(k)
+
+    def route(k: int) -> np.ndarray:
+        on = draws[k] > 0
         net = _network(sat[on], sta[on], draws[k][on], sec[on], start, days, time_step_s,
                        fibre_links, demands, key_store_bits, ground_store_bits, isl, isl_sec)
         _, flows, _, x, _, _, _, use_at = _route(net, objective, start)
-        for (day, c), bits in _daily_bits(net, flows, x, use_at).items():
-            out[k, (day - first).days, c] = bits
-        routed[code] = out[k]
+        bits = np.zeros((n_days, len(demands)))
+        for (day, c), b in _daily_bits(net, flows, x, use_at).items():
+            bits[(day - first).days, c] = b
+        return bits
+
+    firsts = [ks[0] for ks in todo.values()]
+    bar = tqdm(total=len(draws), desc="relay draws", unit="draw", disable=not progress)
+    workers = _workers(threads, len(firsts))
+    with contextlib.ExitStack() as stack:
+        # HiGHS solves without Python's lock: a second thread assembles the next LP meanwhile
+        routed = (stack.enter_context(ThreadPoolExecutor(workers)).map(route, firsts)
+                  if workers > 1 else map(route, firsts))
+        for ks, bits in zip(todo.values(), routed):
+            out[ks] = bits
+            bar.update(len(ks))
+    bar.update(len(draws) - bar.n)
+    bar.close()
     return dates, out
+
+
+def _workers(threads: int | None, tasks: int) -> int:
+    """Threads for ``tasks`` relay LPs: ``threads``, or by default one per core (at most 4)
+    once there are 32 LPs or more (fewer are quicker alone)."""
+    if threads is not None:
+        return int(check_range("threads", threads, 1, 64))
+    return min(os.cpu_count() or 1, 4) if tasks >= 32 else 1
 
 
 def _widest_path(weight: Mapping[tuple[str, str], float], a: str, b: str) -> list[str]:
