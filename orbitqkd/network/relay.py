@@ -100,6 +100,8 @@ _LEXI_TOL = 1e-7
 _SIMPLEX_MAX_VARIABLES = 20_000
 _SIMPLEX_TIME_LIMIT_S = 5.0
 _DUAL_TOLERANCE = 1e-10
+# stores under this fraction of the LP's unit of key are reported as empty
+_STORE_NOISE = 1e-6
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -1000,6 +1002,10 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
     starts, ends = start + bounds[:n_per], start + bounds[n_per:]
     links = np.concatenate([link_key[n] for n in nodes])
     transit = np.concatenate([relayed[n] for n in nodes])
+    # amounts under the solver's feasibility tolerance (1e-7 of the LP's unit of key) are
+    # residues of the simplex, not key: a store "holding" 1e-10 bits holds none
+    noise = _STORE_NOISE * net.scale
+    links, transit = np.where(links < noise, 0.0, links), np.where(transit < noise, 0.0, transit)
     return pd.DataFrame({
         "node": np.repeat(nodes, n_per),
         "kind": np.repeat(["satellite" if n in net.stores else "ground" for n in nodes], n_per),
