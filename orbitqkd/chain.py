@@ -133,7 +133,7 @@ def link_budget(track: events.Track, link) -> LinkBudget:
 
     >>> track = pass_track("micius", "Xinglong", "2016-12-19T16:48:44", "2016-12-19T16:55:40")
     >>> round(float(link_budget(track, "micius-xinglong").total_loss_db.min()), 1)
-    33.1
+    33.2
     """
     return core_budget.link_budget(track, resolve_link(link))
 

@@ -200,7 +200,7 @@ def link_budget(track: Track, link: Link | tuple | list, link_index=None) -> Lin
     ...                           range_km=[2075.0, 645.0, 500.0])
     >>> budget = link_budget(track, link_preset("micius-xinglong"))
     >>> budget.total_loss_db.round(1).tolist()
-    [nan, 33.0, 29.8]
+    [nan, 33.1, 29.9]
     """
     links = tuple(link) if isinstance(link, (tuple, list)) else (link,)
     for item in links:
