@@ -244,15 +244,15 @@ class _LP:
     def eq(self, cols, vals, rhs):
         r = len(self.eq_rhs)
         self.rows += [r] * len(cols)
-        self.cols += list(cols)
-        self.vals += list(vals)
+        self.cols += cols
+        self.vals += vals
         self.eq_rhs.append(rhs)
 
     def le(self, cols, vals, rhs):
         r = len(self.le_rhs)
         self.le_rows += [r] * len(cols)
-        self.le_cols += list(cols)
-        self.le_vals += list(vals)
+        self.le_cols += cols
+        self.le_vals += vals
         self.le_rhs.append(rhs)
 
     def highs(self, obj) -> highspy.Highs:
@@ -621,18 +621,25 @@ def _add_flows(lp: _LP, net: _Network) -> _Flows:
     delivered_at: list[list[tuple[int, int]]] = [[] for _ in net.demands]
     n_per = net.periods.n
     for e, (u, v, _) in enumerate(net.links):
+        # the (commodity, direction, from, to) a flow on this link may take, whatever the period
+        kinds = [(c, direction, x, y, y == d.b)
+                 for c, d in enumerate(net.demands)
+                 for direction, (x, y) in enumerate(((u, v), (v, u)))
+                 if not (y == d.a or x == d.b)]
         for t in net.active[e]:
-            for c, d in enumerate(net.demands):
-                for direction, (x, y) in enumerate(((u, v), (v, u))):
-                    if y == d.a or x == d.b:
-                        continue
-                    early = _EARLY_BONUS * (1.0 - t / n_per) if y == d.b else 0.0
-                    j = lp.var(obj=early - _FLOW_COST)
-                    on_link[e, t].append((c, direction, j))
-                    outflow[c, x, t].append(j)
-                    inflow[c, y, t].append(j)
-                    if y == d.b:
-                        delivered_at[c].append((t, j))
+            bonus = _EARLY_BONUS * (1.0 - t / n_per)
+            j = lp.n
+            lp.n += len(kinds)
+            lp.ub.extend([np.inf] * len(kinds))
+            lp.obj.extend([(bonus if to_b else 0.0) - _FLOW_COST for *_, to_b in kinds])
+            here = on_link[e, t]
+            for c, direction, x, y, to_b in kinds:
+                here.append((c, direction, j))
+                outflow[c, x, t].append(j)
+                inflow[c, y, t].append(j)
+                if to_b:
+                    delivered_at[c].append((t, j))
+                j += 1
     return _Flows(on_link, inflow, outflow, delivered_at)
 
 
@@ -685,18 +692,20 @@ def _add_hold_chain(lp: _LP, flows: _Flows, c: int, node: str, node_periods: lis
     """
     held = []
     prev = None
+    inflow, outflow, empty = flows.inflow, flows.outflow, []
     for t in node_periods:
-        ins, outs = flows.inflow.get((c, node, t), []), flows.outflow.get((c, node, t), [])
+        ins, outs = inflow.get((c, node, t), empty), outflow.get((c, node, t), empty)
         if prev is None and not ins:
             for j in outs:  # causality: nothing has arrived to forward
                 lp.ub[j] = 0.0
             continue
         h = lp.var(ub=cap)
         held.append((t, h))
-        cols = ins + outs + [h] + ([prev] if prev is not None else [])
-        vals = [1.0] * len(ins) + [-1.0] * len(outs) + [-1.0] + (
-            [1.0] if prev is not None else [])
-        lp.eq(cols, vals, 0.0)
+        if prev is None:
+            lp.eq(ins + outs + [h], [1.0] * len(ins) + [-1.0] * (len(outs) + 1), 0.0)
+        else:
+            lp.eq(ins + outs + [h, prev], [1.0] * len(ins) + [-1.0] * (len(outs) + 1) + [1.0],
+                  0.0)
         prev = h
     return held
 
