@@ -58,6 +58,10 @@ level of ``'maxmin'`` starts from the first one's basis), the interior point
 method with crossover for larger ones, where the simplex stalls for minutes
 on the small tie-breaking costs.
 
+:func:`relay_draws` routes many draws of the passes' key (Monte Carlo
+weather, failures) as :func:`relay_flow` routes each, reading the passes once
+and each distinct draw once, on two threads when there are many.
+
 The reported path of a demand is the widest (max-bottleneck) path of its flow
 summed over time on the physical network; trusted nodes are its inner nodes.
 Rates of fibre links without a measured rate come from
