@@ -65,6 +65,38 @@ def quiet_highs() -> highspy.Highs:
     return h
 
 
+def lp_model(cost, lower, upper, a=None, row_lower=None, row_upper=None) -> highspy.HighsLp:
+    """The model ``min cost @ x``, ``lower <= x <= upper``, ``row_lower <= a @ x <= row_upper``.
+
+    Bounds are scalars or arrays (``np.inf`` is HiGHS's infinity); ``a`` a
+    scipy sparse matrix, or None for bounds only.
+    """
+    cost = np.asarray(cost, dtype=float)
+    n = len(cost)
+    model = highspy.HighsLp()
+    model.num_col_ = n
+    model.col_cost_ = cost
+    model.col_lower_ = np.broadcast_to(np.asarray(lower, dtype=float), n).copy()
+    model.col_upper_ = np.broadcast_to(np.asarray(upper, dtype=float), n).copy()
+    if a is not None and a.shape[0]:
+        csc = sparse.csc_array(a)
+        csc.sum_duplicates()
+        m = csc.shape[0]
+        model.num_row_ = m
+        model.row_lower_ = np.broadcast_to(np.asarray(row_lower, dtype=float), m).copy()
+        model.row_upper_ = np.broadcast_to(np.asarray(row_upper, dtype=float), m).copy()
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = csc.indptr
+        model.a_matrix_.index_ = csc.indices
+        model.a_matrix_.value_ = csc.data
+    return model
+
+
+def status_message(h: highspy.Highs) -> str:
+    """The model status of ``h`` as a line for a result's ``status``."""
+    return f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+
+
 @dataclasses.dataclass(frozen=True)
 class MilpResult:
     """Outcome of :func:`solve_milp`, read like :func:`scipy.optimize.milp`'s.
@@ -101,27 +133,7 @@ def solve_milp(cost, integrality, lower, upper, a=None, row_lower=None, row_uppe
     Solved by HiGHS's branch and cut through ``highspy``, its prints kept off
     stdout (:func:`redirect_stdout_fd`).
     """
-    cost = np.asarray(cost, dtype=float)
-    n = len(cost)
-    inf = highspy.kHighsInf
-    model = highspy.HighsLp()
-    model.num_col_ = n
-    model.col_cost_ = cost
-    model.col_lower_ = np.where(np.isinf(lower), -inf, np.broadcast_to(lower, n)).astype(float)
-    model.col_upper_ = np.where(np.isinf(upper), inf, np.broadcast_to(upper, n)).astype(float)
-    if a is not None and a.shape[0]:
-        csc = sparse.csc_array(a)
-        csc.sum_duplicates()
-        m = csc.shape[0]
-        model.num_row_ = m
-        lo = np.broadcast_to(np.asarray(row_lower, dtype=float), m)
-        hi = np.broadcast_to(np.asarray(row_upper, dtype=float), m)
-        model.row_lower_ = np.where(np.isinf(lo), -inf, lo)
-        model.row_upper_ = np.where(np.isinf(hi), inf, hi)
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = csc.indptr
-        model.a_matrix_.index_ = csc.indices
-        model.a_matrix_.value_ = csc.data
+    model = lp_model(cost, lower, upper, a, row_lower, row_upper)
     integer = np.asarray(integrality, dtype=int) > 0
     if integer.any():
         model.integrality_ = [highspy.HighsVarType.kInteger if k else
@@ -141,4 +153,4 @@ def solve_milp(cost, integrality, lower, upper, a=None, row_lower=None, row_uppe
     bound = float(info.mip_dual_bound) if integer.any() and np.isfinite(info.mip_dual_bound) \
         else None
     return MilpResult(x, float(info.objective_function_value) if has_x else np.nan, status,
-                      f"HiGHS: {h.modelStatusToString(model_status)}", bound)
+                      status_message(h), bound)

@@ -91,7 +91,7 @@ from ..constants import DAY_S
 from ..errors import InputError, check_choice, check_range
 from ..model import Demand, FibreLink
 from ..timescales import parse_utc
-from .highs import quiet_highs
+from .highs import lp_model, quiet_highs, status_message
 
 OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
@@ -267,21 +267,9 @@ class _LP:
         cols = np.asarray(self.cols + self.le_cols, dtype=np.int64)
         vals = np.asarray(self.vals + self.le_vals, dtype=float)
         a = sparse.csc_array((vals, (rows, cols)), shape=(n_eq + n_ub, self.n))
-        a.sum_duplicates()
-        inf = highspy.kHighsInf
-        upper = np.asarray(self.ub, dtype=float)
         rhs = np.asarray(self.eq_rhs + self.le_rhs, dtype=float)
-        model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = self.n, n_eq + n_ub
-        model.col_cost_ = -np.asarray(obj, dtype=float)
-        model.col_lower_ = np.zeros(self.n)
-        model.col_upper_ = np.where(np.isinf(upper), inf, upper)
-        model.row_lower_ = np.concatenate([rhs[:n_eq], np.full(n_ub, -inf)])
-        model.row_upper_ = np.where(np.isinf(rhs), inf, rhs)
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = a.indptr
-        model.a_matrix_.index_ = a.indices
-        model.a_matrix_.value_ = a.data
+        model = lp_model(-np.asarray(obj, dtype=float), 0.0, np.asarray(self.ub, dtype=float),
+                         a, np.concatenate([rhs[:n_eq], np.full(n_ub, -np.inf)]), rhs)
         h = quiet_highs()
         # the tie-breaking costs (a flow cost of 1e-6, a bonus of 1e-7 falling with
         # time) sit at HiGHS's default dual tolerance (1e-7): tighter, so they break ties
@@ -846,7 +834,7 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     h = lp.highs(lp.obj)
     x = _run(h, lp.n)
     value = x[z] * (1.0 if given else net.scale)
-    message = f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+    message = status_message(h)
     obj2 = np.array(lp.obj, dtype=float)
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
@@ -869,7 +857,7 @@ def _solve(lp: _LP, net: _Network, dvars: list[int], objective: str):
     else:
         h = lp.highs(lp.obj)
         x = _run(h, lp.n)
-        message = f"HiGHS: {h.modelStatusToString(h.getModelStatus())}"
+        message = status_message(h)
     x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
     delivered = np.array([x[j] * net.scale for j in dvars])
     if objective == "weighted":
