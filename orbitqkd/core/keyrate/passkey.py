@@ -445,12 +445,17 @@ def _pair_samples(pairs):
     return _cat(ea), _cat(eb), _cat(na), _cat(nb), _cat(dts), start, end, dur
 
 
-def _bbm92_key(pairs, proto: BBM92) -> PassKey:
-    ea, eb, na, nb, dt, start, end, dur = _pair_samples(pairs)
+def _pair_windows(na, nb, dt, proto: BBM92):
+    """Per sample: lambda, both arms' background click probability per window and the
+    number of coincidence windows (the source as pulsed per window, [1] of :mod:`.bbm92`)."""
     tau = proto.coincidence_window_ns * 1e-9
     lam = proto.pair_rate_hz * tau / 2.0  # [1] lambda = half the mean pairs per window
-    windows = dt / tau
-    y0a, y0b = -np.expm1(-na * tau), -np.expm1(-nb * tau)
+    return lam, -np.expm1(-na * tau), -np.expm1(-nb * tau), dt / tau
+
+
+def _bbm92_key(pairs, proto: BBM92) -> PassKey:
+    ea, eb, na, nb, dt, start, end, dur = _pair_samples(pairs)
+    lam, y0a, y0b, windows = _pair_windows(na, nb, dt, proto)
     coinc = float(coincidence_gain(lam, ea, eb, y0a, y0b) @ windows)
     errors = float(coincidence_error_gain(lam, ea, eb, y0a, y0b, proto.misalignment) @ windows)
     qber = errors / coinc if coinc > 0 else float("nan")
@@ -500,10 +505,7 @@ def dual_downlink_signal_to_noise(pairs, protocol: BBM92) -> float:
     ``pairs`` of arm budgets as :func:`block_key` pools them.
     """
     ea, eb, na, nb, dt, *_ = _pair_samples(pairs)
-    tau = protocol.coincidence_window_ns * 1e-9
-    lam = protocol.pair_rate_hz * tau / 2.0
-    windows = dt / tau
-    y0a, y0b = -np.expm1(-na * tau), -np.expm1(-nb * tau)
+    lam, y0a, y0b, windows = _pair_windows(na, nb, dt, protocol)
     coinc = float(coincidence_gain(lam, ea, eb, y0a, y0b) @ windows)
     accidental = float((singles_gain(lam, ea, y0a) * singles_gain(lam, eb, y0b)) @ windows)
     return coinc / accidental - 1.0 if accidental > 0 else float("nan")
