@@ -45,7 +45,7 @@ only through the clique rows they share, so the connected components of the
 pass-clique graph are independent problems. They are packed in time order
 into blocks of about a thousand passes and solved one after another; values
 and dual bounds add up (a month of 100 satellites over 25 stations: 66
-blocks, 3.5-3.7 s against 41-56 s as one model, ``scripts/bench_schedule_scale.py``).
+blocks, 4.1 s against 35-37 s as one model, ``scripts/bench_schedule_scale.py``).
 The greedy heuristic adds passes in order of expected key (and of key per
 occupied second; the better of both orders is kept) whenever the capacity of
 both resources allows; for ``'maxmin'`` it first serves the station with the
