@@ -65,31 +65,35 @@ def quiet_highs() -> highspy.Highs:
     return h
 
 
-def lp_model(cost, lower, upper, a=None, row_lower=None, row_upper=None) -> highspy.HighsLp:
-    """The model ``min cost @ x``, ``lower <= x <= upper``, ``row_lower <= a @ x <= row_upper``.
+def load_model(h: highspy.Highs, cost, lower, upper, a=None, row_lower=None,
+               row_upper=None) -> highspy.Highs:
+    """Load ``min cost @ x``, ``lower <= x <= upper``, ``row_lower <= a @ x <= row_upper`` into ``h``.
 
     Bounds are scalars or arrays (``np.inf`` is HiGHS's infinity); ``a`` a
-    scipy sparse matrix, or None for bounds only.
+    scipy sparse matrix, or None for bounds only. The rows go in empty, then
+    the columns with their entries (``addRows``, ``addCols``: numpy arrays
+    pass straight through, where filling a ``HighsLp`` field by field
+    converts most of them element by element, 4x slower for a relay LP).
+    Returns ``h``.
     """
     cost = np.asarray(cost, dtype=float)
     n = len(cost)
-    model = highspy.HighsLp()
-    model.num_col_ = n
-    model.col_cost_ = cost
-    model.col_lower_ = np.broadcast_to(np.asarray(lower, dtype=float), n).copy()
-    model.col_upper_ = np.broadcast_to(np.asarray(upper, dtype=float), n).copy()
+    lower = np.broadcast_to(np.asarray(lower, dtype=float), n)
+    upper = np.broadcast_to(np.asarray(upper, dtype=float), n)
     if a is not None and a.shape[0]:
         csc = sparse.csc_array(a)
         csc.sum_duplicates()
         m = csc.shape[0]
-        model.num_row_ = m
-        model.row_lower_ = np.broadcast_to(np.asarray(row_lower, dtype=float), m).copy()
-        model.row_upper_ = np.broadcast_to(np.asarray(row_upper, dtype=float), m).copy()
-        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        model.a_matrix_.start_ = csc.indptr
-        model.a_matrix_.index_ = csc.indices
-        model.a_matrix_.value_ = csc.data
-    return model
+        none = np.zeros(0, dtype=np.int32)
+        h.addRows(m, np.broadcast_to(np.asarray(row_lower, dtype=float), m),
+                  np.broadcast_to(np.asarray(row_upper, dtype=float), m), 0, none, none,
+                  np.zeros(0))
+        h.addCols(n, cost, lower, upper, csc.nnz, csc.indptr[:-1].astype(np.int32),
+                  csc.indices.astype(np.int32), csc.data)
+    else:
+        h.addCols(n, cost, lower, upper, 0, np.zeros(n, dtype=np.int32),
+                  np.zeros(0, dtype=np.int32), np.zeros(0))
+    return h
 
 
 def status_message(h: highspy.Highs) -> str:
@@ -133,17 +137,16 @@ def solve_milp(cost, integrality, lower, upper, a=None, row_lower=None, row_uppe
     Solved by HiGHS's branch and cut through ``highspy``, its prints kept off
     stdout (:func:`redirect_stdout_fd`).
     """
-    model = lp_model(cost, lower, upper, a, row_lower, row_upper)
+    h = load_model(quiet_highs(), cost, lower, upper, a, row_lower, row_upper)
     integer = np.asarray(integrality, dtype=int) > 0
     if integer.any():
-        model.integrality_ = [highspy.HighsVarType.kInteger if k else
-                              highspy.HighsVarType.kContinuous for k in integer]
-    h = quiet_highs()
+        columns = np.flatnonzero(integer).astype(np.int32)
+        h.changeColsIntegrality(len(columns), columns,
+                                np.full(len(columns), highspy.HighsVarType.kInteger))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if np.isfinite(time_limit_s):
         h.setOptionValue("time_limit", float(time_limit_s))
     with redirect_stdout_fd(2):
-        h.passModel(model)
         h.run()
     model_status = h.getModelStatus()
     status = _STATUS.get(model_status, 4)

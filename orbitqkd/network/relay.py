@@ -91,7 +91,7 @@ from ..constants import DAY_S
 from ..errors import InputError, check_choice, check_range
 from ..model import Demand, FibreLink
 from ..timescales import parse_utc
-from .highs import lp_model, quiet_highs, status_message
+from .highs import load_model, quiet_highs, status_message
 
 OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
@@ -268,13 +268,12 @@ class _LP:
         vals = np.asarray(self.vals + self.le_vals, dtype=float)
         a = sparse.csc_array((vals, (rows, cols)), shape=(n_eq + n_ub, self.n))
         rhs = np.asarray(self.eq_rhs + self.le_rhs, dtype=float)
-        model = lp_model(-np.asarray(obj, dtype=float), 0.0, np.asarray(self.ub, dtype=float),
-                         a, np.concatenate([rhs[:n_eq], np.full(n_ub, -np.inf)]), rhs)
-        h = quiet_highs()
+        h = load_model(quiet_highs(), -np.asarray(obj, dtype=float), 0.0,
+                       np.asarray(self.ub, dtype=float), a,
+                       np.concatenate([rhs[:n_eq], np.full(n_ub, -np.inf)]), rhs)
         # the tie-breaking costs (a flow cost of 1e-6, a bonus of 1e-7 falling with
         # time) sit at HiGHS's default dual tolerance (1e-7): tighter, so they break ties
         h.setOptionValue("dual_feasibility_tolerance", _DUAL_TOLERANCE)
-        h.passModel(model)
         return h
 
 
