@@ -114,7 +114,7 @@ class _Solution:
 
     net: "_Network"
     flows: "_Flows"
-    held: dict
+    held: "_Held"
     x: np.ndarray
     delivered: np.ndarray
     start: pd.Timestamp
@@ -219,58 +219,87 @@ def _served_passes(passes) -> pd.DataFrame:
     return df
 
 
-class _LP:
-    """Sparse LP assembled row by row (maximisation of ``obj``).
+def _add_rows(entries: list, rhs_list: list, n_rows: int, rows, cols, vals, rhs) -> int:
+    """Append a block of rows (coordinates, ``rows`` from 0) after ``n_rows``; the new count."""
+    rhs = np.atleast_1d(np.asarray(rhs, dtype=float))
+    entries.append((np.asarray(rows, dtype=np.int64) + n_rows, np.asarray(cols, dtype=np.int64),
+                    np.asarray(vals, dtype=float)))
+    rhs_list.append(rhs)
+    return n_rows + len(rhs)
 
-    Equality rows ``eq`` and ``<=`` rows ``le`` are kept as coordinate lists
-    (row, column, value) with their right-hand sides.
+
+class _LP:
+    """Sparse LP assembled in blocks of variables and rows (maximisation of its costs).
+
+    Variables come in blocks (:meth:`vars`) with their upper bounds and costs;
+    equality rows (``== rhs``) and ``<=`` rows in blocks of coordinates
+    (row within the block, column, value) with their right-hand sides. The
+    single-variable and single-row forms serve the few scalar parts.
     """
 
     def __init__(self):
         self.n = 0
-        self.ub: list[float] = []
-        self.obj: list[float] = []
-        self.rows: list[int] = []
-        self.cols: list[int] = []
-        self.vals: list[float] = []
-        self.eq_rhs: list[float] = []
-        self.le_rows: list[int] = []
-        self.le_cols: list[int] = []
-        self.le_vals: list[float] = []
-        self.le_rhs: list[float] = []
+        self.n_eq = 0
+        self.n_le = 0
+        self._ub: list[np.ndarray] = []
+        self._obj: list[np.ndarray] = []
+        self._zero: list[np.ndarray] = []  # variables whose upper bound is 0
+        self._eq: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._le: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._eq_rhs: list[np.ndarray] = []
+        self._le_rhs: list[np.ndarray] = []
+
+    def vars(self, ub, obj) -> np.ndarray:
+        """Add ``len(ub)`` variables; their indices."""
+        ub = np.asarray(ub, dtype=float)
+        j = np.arange(self.n, self.n + len(ub))
+        self._ub.append(ub)
+        self._obj.append(np.broadcast_to(np.asarray(obj, dtype=float), len(ub)))
+        self.n += len(ub)
+        return j
 
     def var(self, ub=np.inf, obj=0.0) -> int:
-        self.ub.append(ub)
-        self.obj.append(obj)
-        self.n += 1
-        return self.n - 1
+        return int(self.vars([ub], [obj])[0])
 
-    def eq(self, cols, vals, rhs):
-        r = len(self.eq_rhs)
-        self.rows += [r] * len(cols)
-        self.cols += cols
-        self.vals += vals
-        self.eq_rhs.append(rhs)
+    def fix_zero(self, cols) -> None:
+        """Set the upper bound of variables ``cols`` to 0."""
+        self._zero.append(np.asarray(cols, dtype=np.int64))
 
-    def le(self, cols, vals, rhs):
-        r = len(self.le_rhs)
-        self.le_rows += [r] * len(cols)
-        self.le_cols += cols
-        self.le_vals += vals
-        self.le_rhs.append(rhs)
+    def eqs(self, rows, cols, vals, rhs) -> None:
+        """Equality rows ``A x = rhs``, ``A`` given by coordinates (``rows`` count from 0)."""
+        self.n_eq = _add_rows(self._eq, self._eq_rhs, self.n_eq, rows, cols, vals, rhs)
+
+    def les(self, rows, cols, vals, rhs) -> None:
+        """Rows ``A x <= rhs``, as :meth:`eqs`."""
+        self.n_le = _add_rows(self._le, self._le_rhs, self.n_le, rows, cols, vals, rhs)
+
+    def eq(self, cols, vals, rhs) -> None:
+        self.eqs(np.zeros(len(cols), dtype=np.int64), cols, vals, [rhs])
+
+    def le(self, cols, vals, rhs) -> None:
+        self.les(np.zeros(len(cols), dtype=np.int64), cols, vals, [rhs])
+
+    def objective(self) -> np.ndarray:
+        """The costs (maximised), one per variable."""
+        return np.concatenate(self._obj) if self._obj else np.zeros(0)
+
+    def upper(self) -> np.ndarray:
+        """The upper bounds, one per variable."""
+        ub = np.concatenate(self._ub) if self._ub else np.zeros(0)
+        for cols in self._zero:
+            ub[cols] = 0.0
+        return ub
 
     def highs(self, obj) -> highspy.Highs:
         """HiGHS holding the LP, maximising ``obj``: the equality rows, then the ``<=`` rows."""
-        n_eq, n_ub = len(self.eq_rhs), len(self.le_rhs)
-        rows = np.concatenate([np.asarray(self.rows, dtype=np.int64),
-                               np.asarray(self.le_rows, dtype=np.int64) + n_eq])
-        cols = np.asarray(self.cols + self.le_cols, dtype=np.int64)
-        vals = np.asarray(self.vals + self.le_vals, dtype=float)
-        a = sparse.csc_array((vals, (rows, cols)), shape=(n_eq + n_ub, self.n))
-        rhs = np.asarray(self.eq_rhs + self.le_rhs, dtype=float)
-        h = load_model(quiet_highs(), -np.asarray(obj, dtype=float), 0.0,
-                       np.asarray(self.ub, dtype=float), a,
-                       np.concatenate([rhs[:n_eq], np.full(n_ub, -np.inf)]), rhs)
+        blocks = self._eq + [(r + self.n_eq, c, v) for r, c, v in self._le]
+        rows, cols, vals = (np.concatenate([b[k] for b in blocks]) if blocks
+                            else np.zeros(0, dtype=np.int64 if k < 2 else float)
+                            for k in range(3))
+        a = sparse.csc_array((vals, (rows, cols)), shape=(self.n_eq + self.n_le, self.n))
+        rhs = np.concatenate(self._eq_rhs + self._le_rhs) if blocks else np.zeros(0)
+        h = load_model(quiet_highs(), -np.asarray(obj, dtype=float), 0.0, self.upper(), a,
+                       np.concatenate([rhs[:self.n_eq], np.full(self.n_le, -np.inf)]), rhs)
         # the tie-breaking costs (a flow cost of 1e-6, a bonus of 1e-7 falling with
         # time) sit at HiGHS's default dual tolerance (1e-7): tighter, so they break ties
         h.setOptionValue("dual_feasibility_tolerance", _DUAL_TOLERANCE)
@@ -345,19 +374,77 @@ class _Network:
     useful_bits: float
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Flows:
-    """LP indices of the flow variables.
+def _grouped(keys, values) -> dict:
+    """``values`` listed by their ``keys`` (two parallel iterables), in order."""
+    out: dict = defaultdict(list)
+    for key, value in zip(keys, values):
+        out[key].append(value)
+    return out
 
-    ``on_link[e, t]`` lists ``(commodity, direction, var)`` (direction 0 is
-    ``u -> v``); ``inflow``/``outflow`` map ``(commodity, node, period)`` to
-    variables; ``delivered_at[c]`` lists ``(period, var)`` into ``b_c``.
+
+@dataclasses.dataclass(frozen=True)
+class _Flows:
+    """The flow variables ``f[c,e,t,u->v]``, one entry of each array per variable.
+
+    Variable ``var[k]`` carries commodity ``c[k]`` over link ``link[k]`` in
+    period ``t[k]`` from node ``src[k]`` to ``dst[k]`` (node indices into
+    ``nodes``; ``direction`` 0 is the link's ``u -> v``); ``to_b[k]`` when
+    ``dst`` is the commodity's end ``b`` (a delivery). Link ``e``'s
+    variables are ``first[e]`` on, period by period of ``net.active[e]``,
+    ``n_kinds[e]`` per period.
     """
 
-    on_link: dict[tuple[int, int], list[tuple[int, int, int]]]
-    inflow: dict[tuple[int, str, int], list[int]]
-    outflow: dict[tuple[int, str, int], list[int]]
-    delivered_at: list[list[tuple[int, int]]]
+    var: np.ndarray
+    c: np.ndarray
+    link: np.ndarray
+    t: np.ndarray
+    direction: np.ndarray
+    src: np.ndarray
+    dst: np.ndarray
+    to_b: np.ndarray
+    first: np.ndarray
+    n_kinds: np.ndarray
+    nodes: list[str]
+
+    def delivered_at(self, c: int) -> list[tuple[int, int]]:
+        """``(period, var)`` of the flows of commodity ``c`` into its end ``b``."""
+        k = (self.c == c) & self.to_b
+        return list(zip(self.t[k].tolist(), self.var[k].tolist()))
+
+    def on_link(self) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+        """``(commodity, direction, var)`` of the flows on each (link, period)."""
+        return _grouped(zip(self.link.tolist(), self.t.tolist()),
+                        zip(self.c.tolist(), self.direction.tolist(), self.var.tolist()))
+
+    def outflow(self) -> dict[tuple[int, str, int], list[int]]:
+        """Variables leaving each (commodity, node, period)."""
+        return _grouped(zip(self.c.tolist(), (self.nodes[n] for n in self.src.tolist()),
+                            self.t.tolist()), self.var.tolist())
+
+
+@dataclasses.dataclass(frozen=True)
+class _Held:
+    """Held-key variables ``h[c,n,t]``: commodity, node index, period and variable of each."""
+
+    c: np.ndarray
+    node: np.ndarray
+    t: np.ndarray
+    var: np.ndarray
+    nodes: list[str]
+
+    def by_node_period(self) -> dict[tuple[str, int], list[int]]:
+        """The held-key variables of each (node, period)."""
+        return _grouped(zip((self.nodes[n] for n in self.node.tolist()), self.t.tolist()),
+                        self.var.tolist())
+
+
+@dataclasses.dataclass(frozen=True)
+class _Pools:
+    """Link key-pool variables ``p[e,t]``: link, period and variable of each."""
+
+    link: np.ndarray
+    t: np.ndarray
+    var: np.ndarray
 
 
 def _check_arguments(objective, time_step_s, ground_store_bits, demands):
@@ -599,61 +686,68 @@ def _network(sat, sta, key, sec, start, days, time_step_s, fibre_links, demands,
                     links, gen, active, contact, scale, useful)
 
 
-def _add_flows(lp: _LP, net: _Network) -> _Flows:
+def _add_flows(lp: _LP, net: _Network, nodes: list[str]) -> _Flows:
     """Flow variables ``f[c,e,t,u->v]``, never into ``a_c`` nor out of ``b_c``.
 
     Each costs ``_FLOW_COST`` (no idle circulation); a delivery into ``b_c``
     earns a bonus falling with time, so among optimal flows key is delivered
-    as early as it can be.
+    as early as it can be. ``nodes`` numbers the nodes.
     """
-    on_link: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    inflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
-    outflow: dict[tuple[int, str, int], list[int]] = defaultdict(list)
-    delivered_at: list[list[tuple[int, int]]] = [[] for _ in net.demands]
+    node_id = {n: i for i, n in enumerate(nodes)}
     n_per = net.periods.n
+    blocks, first, n_kinds = [], [], []
     for e, (u, v, _) in enumerate(net.links):
-        # the (commodity, direction, from, to) a flow on this link may take, whatever the period
-        kinds = [(c, direction, x, y, y == d.b)
+        # the (commodity, direction, from, to, into b) a flow on this link may take,
+        # whatever the period
+        kinds = [(c, direction, node_id[x], node_id[y], y == d.b)
                  for c, d in enumerate(net.demands)
                  for direction, (x, y) in enumerate(((u, v), (v, u)))
                  if not (y == d.a or x == d.b)]
-        for t in net.active[e]:
-            bonus = _EARLY_BONUS * (1.0 - t / n_per)
-            j = lp.n
-            lp.n += len(kinds)
-            lp.ub.extend([np.inf] * len(kinds))
-            lp.obj.extend([(bonus if to_b else 0.0) - _FLOW_COST for *_, to_b in kinds])
-            here = on_link[e, t]
-            for c, direction, x, y, to_b in kinds:
-                here.append((c, direction, j))
-                outflow[c, x, t].append(j)
-                inflow[c, y, t].append(j)
-                if to_b:
-                    delivered_at[c].append((t, j))
-                j += 1
-    return _Flows(on_link, inflow, outflow, delivered_at)
+        first.append(lp.n)
+        n_kinds.append(len(kinds))
+        periods = np.asarray(net.active[e], dtype=np.int64)
+        if not kinds or not len(periods):
+            continue
+        kind = np.tile(np.array(kinds, dtype=np.int64), (len(periods), 1))
+        t = np.repeat(periods, len(kinds))
+        to_b = kind[:, 4].astype(bool)
+        bonus = _EARLY_BONUS * (1.0 - t / n_per)
+        var = lp.vars(np.full(len(t), np.inf), np.where(to_b, bonus, 0.0) - _FLOW_COST)
+        blocks.append((var, kind[:, 0], np.full(len(t), e), t, kind[:, 1], kind[:, 2],
+                       kind[:, 3], to_b))
+    columns = [np.concatenate([b[k] for b in blocks]) if blocks
+               else np.zeros(0, dtype=bool if k == 7 else np.int64) for k in range(8)]
+    return _Flows(*columns, np.asarray(first, dtype=np.int64),
+                  np.asarray(n_kinds, dtype=np.int64), list(nodes))
 
 
-def _add_pools(lp: _LP, net: _Network, flows: _Flows) -> dict[tuple[int, int], int]:
+def _add_pools(lp: _LP, net: _Network, flows: _Flows) -> _Pools:
     """Link key pools ``p[e,t]`` and causality: key is used after it is made, never twice.
 
     ``p[e,t] <= p[e,t-] + g[e,t] - sum_c f[c,e,t]`` (left-over key may be
-    discarded); a fibre link's pool lies in ground stores. Returns the pool
-    variable of each (link, period).
+    discarded); a fibre link's pool lies in ground stores.
     """
-    pool_at: dict[tuple[int, int], int] = {}
+    links, periods, pools = [], [], []
     for e, (_, _, kind) in enumerate(net.links):
-        prev = None
+        active = net.active[e]
+        m = len(active)
+        if not m:
+            continue
         cap = net.ground_store_bits / net.scale if kind == "fibre" else np.inf
-        for t in net.active[e]:
-            p = lp.var(ub=cap)
-            pool_at[e, t] = p
-            used = [j for _, _, j in flows.on_link[e, t]]
-            cols = [p] + used + ([prev] if prev is not None else [])
-            vals = [1.0] + [1.0] * len(used) + ([-1.0] if prev is not None else [])
-            lp.le(cols, vals, min(net.gen[e].get(t, 0.0), net.useful_bits) / net.scale)
-            prev = p
-    return pool_at
+        p = lp.vars(np.full(m, cap), 0.0)
+        row = np.arange(m)
+        k = int(flows.n_kinds[e])
+        gen = net.gen[e]
+        made = np.fromiter((gen.get(t, 0.0) for t in active), dtype=float, count=m)
+        lp.les(np.concatenate([row, np.repeat(row, k), row[1:]]),
+               np.concatenate([p, flows.first[e] + np.arange(m * k), p[:-1]]),
+               np.concatenate([np.ones(m + m * k), -np.ones(m - 1)]),
+               np.minimum(made, net.useful_bits) / net.scale)
+        links.append(np.full(m, e))
+        periods.append(np.asarray(active, dtype=np.int64))
+        pools.append(p)
+    return _Pools(*(np.concatenate(x) if x else np.zeros(0, dtype=np.int64)
+                    for x in (links, periods, pools)))
 
 
 def _node_periods(net: _Network) -> dict[str, list[int]]:
@@ -673,52 +767,56 @@ def _node_periods(net: _Network) -> dict[str, list[int]]:
     return node_periods
 
 
-def _add_hold_chain(lp: _LP, flows: _Flows, c: int, node: str, node_periods: list[int],
-                    cap: float) -> list[tuple[int, int]]:
-    """Held key ``h[c,n,t]`` of one commodity at one node and its conservation rows.
+def _add_held_key(lp: _LP, net: _Network, flows: _Flows,
+                  node_periods: dict[str, list[int]]) -> _Held:
+    """Held key ``h[c,n,t]`` and conservation at every trusted node not an end of ``c``.
 
-    ``h[c,n,t-] + inflow[c,n,t] = outflow[c,n,t] + h[c,n,t]``; before the
-    first inflow nothing can be forwarded (those outflows are fixed at 0).
-    Returns ``(period, var)`` of the held key.
+    ``h[c,n,t-] + inflow[c,n,t] = outflow[c,n,t] + h[c,n,t]`` in the node's
+    periods from its first inflow of ``c`` on; before it nothing can be
+    forwarded (those outflows are fixed at 0). Commodity by commodity, node by
+    node in the order of ``node_periods`` (that of ``flows.nodes``).
     """
-    held = []
-    prev = None
-    inflow, outflow, empty = flows.inflow, flows.outflow, []
-    for t in node_periods:
-        ins, outs = inflow.get((c, node, t), empty), outflow.get((c, node, t), empty)
-        if prev is None and not ins:
-            for j in outs:  # causality: nothing has arrived to forward
-                lp.ub[j] = 0.0
-            continue
-        h = lp.var(ub=cap)
-        held.append((t, h))
-        if prev is None:
-            lp.eq(ins + outs + [h], [1.0] * len(ins) + [-1.0] * (len(outs) + 1), 0.0)
-        else:
-            lp.eq(ins + outs + [h, prev], [1.0] * len(ins) + [-1.0] * (len(outs) + 1) + [1.0],
-                  0.0)
-        prev = h
-    return held
-
-
-def _add_held_key(lp: _LP, net: _Network, flows: _Flows) -> dict[tuple[str, int], list[int]]:
-    """Held key and conservation at every trusted node not an end of the commodity.
-
-    Returns the held-key variables of each (node, period).
-    """
-    node_periods = _node_periods(net)
-    held: dict[tuple[str, int], list[int]] = defaultdict(list)
+    nodes = flows.nodes
+    n_per = net.periods.n
+    # every (node, period) a node holds key in, node by node, periods rising
+    at_node = np.concatenate([np.full(len(p), i) for i, p in enumerate(node_periods.values())]
+                             + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
+    at_t = np.concatenate([np.asarray(p, dtype=np.int64) for p in node_periods.values()]
+                          + [np.zeros(0, dtype=np.int64)])
+    cap_of_node = np.array([net.stores.get(n, net.ground_store_bits) / net.scale
+                            for n in nodes])
+    # the first period each commodity reaches each node
+    first_in = np.full((len(net.demands), len(nodes)), np.iinfo(np.int64).max)
+    np.minimum.at(first_in, (flows.c, flows.dst), flows.t)
+    parts = []
     for c, d in enumerate(net.demands):
-        for n, plist in node_periods.items():
-            if n in (d.a, d.b):
-                continue
-            cap = net.stores.get(n, net.ground_store_bits) / net.scale
-            for t, h in _add_hold_chain(lp, flows, c, n, plist, cap):
-                held[n, t].append(h)
-    return held
+        ends = (nodes.index(d.a), nodes.index(d.b))
+        inner = (at_node != ends[0]) & (at_node != ends[1])
+        chain = inner & (at_t >= first_in[c, at_node])
+        node, t = at_node[chain], at_t[chain]
+        m = len(node)
+        h = lp.vars(cap_of_node[node], 0.0)
+        row = np.arange(m)
+        after = node[1:] == node[:-1]  # held from the node's previous period
+        key = node * n_per + t  # rising
+        mine = flows.c == c
+        ins = mine & (flows.dst != ends[0]) & (flows.dst != ends[1])
+        outs = mine & (flows.src != ends[0]) & (flows.src != ends[1])
+        in_row = np.searchsorted(key, flows.dst[ins] * n_per + flows.t[ins])
+        early = flows.t[outs] < first_in[c, flows.src[outs]]  # nothing has arrived to forward
+        lp.fix_zero(flows.var[outs][early])
+        out_row = np.searchsorted(key, flows.src[outs][~early] * n_per + flows.t[outs][~early])
+        lp.eqs(np.concatenate([row, row[1:][after], in_row, out_row]),
+               np.concatenate([h, h[:-1][after], flows.var[ins], flows.var[outs][~early]]),
+               np.concatenate([-np.ones(m), np.ones(int(after.sum())), np.ones(len(in_row)),
+                               -np.ones(len(out_row))]),
+               np.zeros(m))
+        parts.append((np.full(m, c), node, t, h))
+    return _Held(*(np.concatenate([p[k] for p in parts]) if parts
+                   else np.zeros(0, dtype=np.int64) for k in range(4)), list(nodes))
 
 
-def _add_satellite_stores(lp: _LP, net: _Network, pool_at, held):
+def _add_satellite_stores(lp: _LP, net: _Network, pools: _Pools, held: _Held) -> None:
     """Key store of each satellite with a finite one, in each contact period.
 
     ``sum_{e at S} p[e,t] + sum_c h[c,S,t] <= K_S``.
@@ -728,9 +826,13 @@ def _add_satellite_stores(lp: _LP, net: _Network, pool_at, held):
             continue
         own = [e for e, (u, v, kind) in enumerate(net.links)
                if (kind == "satellite" and v == s) or (kind == "isl" and s in (u, v))]
-        for t in net.contact[s]:
-            cols = [pool_at[e, t] for e in own if (e, t) in pool_at] + held.get((s, t), [])
-            lp.le(cols, [1.0] * len(cols), net.stores[s] / net.scale)
+        contact = np.asarray(net.contact[s], dtype=np.int64)
+        pool = np.isin(pools.link, own)
+        mine = held.node == held.nodes.index(s)
+        lp.les(np.searchsorted(contact, np.concatenate([pools.t[pool], held.t[mine]])),
+               np.concatenate([pools.var[pool], held.var[mine]]),
+               np.ones(int(pool.sum() + mine.sum())),
+               np.full(len(contact), net.stores[s] / net.scale))
 
 
 def _day_share(periods: _Periods) -> dict[pd.Timestamp, float]:
@@ -780,7 +882,7 @@ def _add_deliveries(lp: _LP, net: _Network, flows: _Flows, objective: str,
     day_share = _day_share(net.periods)
     dvars, use_at = [], {}
     for c, d in enumerate(net.demands):
-        arrivals = flows.delivered_at[c]
+        arrivals = flows.delivered_at(c)
         cap = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None else np.inf
         j = lp.var(ub=cap, obj=d.weight if objective == "weighted" else 0.0)
         dvars.append(j)
@@ -830,11 +932,12 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
         norm = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None \
             else default_norm
         lp.le([z, dvars[c]], [norm, -1.0], 0.0)
-    h = lp.highs(lp.obj)
+    obj = lp.objective()
+    h = lp.highs(obj)
     x = _run(h, lp.n)
     value = x[z] * (1.0 if given else net.scale)
     message = status_message(h)
-    obj2 = np.array(lp.obj, dtype=float)
+    obj2 = obj.copy()
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
         obj2[dvars[c]] = d.weight
@@ -854,7 +957,7 @@ def _solve(lp: _LP, net: _Network, dvars: list[int], objective: str):
     if objective == "maxmin":
         x, message, value = _solve_maxmin(lp, net, dvars)
     else:
-        h = lp.highs(lp.obj)
+        h = lp.highs(lp.objective())
         x = _run(h, lp.n)
         message = status_message(h)
     x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
@@ -868,7 +971,7 @@ def _edge_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
     """Per link: kind, key generated and used [bit], utilisation."""
     rows = []
     for e, (u, v, kind) in enumerate(net.links):
-        used = sum(x[j] for t in net.active[e] for _, _, j in flows.on_link[e, t]) * net.scale
+        used = sum(x[flows.var[flows.link == e]].tolist()) * net.scale
         made = sum(net.gen[e].values())
         rows.append({"a": u, "b": v, "kind": kind, "generated_bits": made,
                      "used_bits": used, "utilisation": used / made if made > 0 else 0.0})
@@ -879,11 +982,11 @@ def _edge_table(net: _Network, flows: _Flows, x) -> pd.DataFrame:
 def _flow_weights(net: _Network, flows: _Flows, c: int, x) -> dict[tuple[str, str], float]:
     """Bits of commodity ``c`` relayed along each directed link, summed over time."""
     weight: dict[tuple[str, str], float] = defaultdict(float)
-    for e, (u, v, _) in enumerate(net.links):
-        for t in net.active[e]:
-            for cc, direction, j in flows.on_link[e, t]:
-                if cc == c and x[j] > 1e-9:
-                    weight[(u, v) if direction == 0 else (v, u)] += x[j] * net.scale
+    for cc, e, direction, j in zip(flows.c.tolist(), flows.link.tolist(),
+                                   flows.direction.tolist(), flows.var.tolist()):
+        if cc == c and x[j] > 1e-9:
+            u, v, _ = net.links[e]
+            weight[(u, v) if direction == 0 else (v, u)] += x[j] * net.scale
     return weight
 
 
@@ -910,7 +1013,7 @@ def _daily_bits(net: _Network, flows: _Flows, x, use_at) -> dict[tuple[pd.Timest
     a pair with ``hourly_use`` (amounts of 1e-6 bit or less, solver noise, left out)."""
     bits: dict[tuple[pd.Timestamp, int], float] = {}
     for c in range(len(net.demands)):
-        for t, j in use_at.get(c, flows.delivered_at[c]):
+        for t, j in use_at[c] if c in use_at else flows.delivered_at(c):
             if x[j] * net.scale > 1e-6:
                 cell = (net.periods.day_of[t], c)
                 bits[cell] = bits.get(cell, 0.0) + x[j] * net.scale
@@ -956,21 +1059,21 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
     """
     n_per = net.periods.n
     in_transit: dict[str, dict[int, float]] = defaultdict(dict)
-    for (n, t), cols in held.items():  # set in the node's periods, held until its next
+    for (n, t), cols in held.by_node_period().items():  # set in the node's periods, held until its next
         in_transit[n][t] = sum(x[j] for j in cols) * net.scale
     relayed = {n: _forward_fill(in_transit.get(n, {}), n_per)
                for n in list(net.satellites) + list(net.ground)}
     sent = np.zeros((len(net.demands), n_per))  # by the pair's end a, not yet at b
-    for (c, node, t), cols in flows.outflow.items():
+    for (c, node, t), cols in flows.outflow().items():
         if node == net.demands[c].a:
             sent[c, t] += sum(x[j] for j in cols) * net.scale
     for c, d in enumerate(net.demands):
-        for t, j in flows.delivered_at[c]:
+        for t, j in flows.delivered_at(c):
             sent[c, t] -= x[j] * net.scale
         relayed[d.a] += np.maximum(np.cumsum(sent[c]), 0.0)
     for c, uses in use_at.items():  # delivered, not yet used
         came, used = np.zeros(n_per), np.zeros(n_per)
-        for t, j in flows.delivered_at[c]:
+        for t, j in flows.delivered_at(c):
             came[t] += x[j] * net.scale
         for t, j in uses:
             used[t] += x[j] * net.scale
@@ -981,11 +1084,12 @@ def _store_table(net: _Network, flows: _Flows, held, x, start: pd.Timestamp,
             active_at[t].append(e)
     own = {s: [e for e, (u, v, _) in enumerate(net.links) if s in (u, v)]
            for s in net.satellites if math.isfinite(net.stores[s])}
+    on_link = flows.on_link()
     pool = np.zeros(len(net.links))
     link_key = {n: np.zeros(n_per) for n in relayed}
     for t in range(n_per):
         for e in active_at.get(t, []):
-            used = sum(x[j] for _, _, j in flows.on_link[e, t]) * net.scale
+            used = sum(x[j] for _, _, j in on_link[e, t]) * net.scale
             cap = net.ground_store_bits if net.links[e][2] == "fibre" else np.inf
             pool[e] = min(max(pool[e] + net.gen[e].get(t, 0.0) - used, 0.0), cap)
         for s, edges in own.items():
@@ -1075,7 +1179,7 @@ def relay_flow(passes, fibre_links: Sequence[FibreLink] = (), demands: Sequence[
                    df["key"].to_numpy(float), sec, start, days, time_step_s, fibre_links,
                    demands, key_store_bits, ground_store_bits, isl, isl_sec)
     lp, flows, held, x, delivered, value, message, use_at = _route(net, objective, start)
-    size = {"variables": lp.n, "equalities": len(lp.eq_rhs), "inequalities": len(lp.le_rhs),
+    size = {"variables": lp.n, "equalities": lp.n_eq, "inequalities": lp.n_le,
             "periods": net.periods.n}
     return RelayResult(_daily_table(net, flows, x, use_at), objective, value, float(days),
                        time.perf_counter() - t0, message, size,
@@ -1086,10 +1190,11 @@ def _route(net: _Network, objective: str, start: pd.Timestamp):
     """Assemble and solve the relay LP of ``net``: the LP, its flows, held key,
     solution, delivered key [bit], objective value, solver message and uses."""
     lp = _LP()
-    flows = _add_flows(lp, net)
-    pool_at = _add_pools(lp, net, flows)
-    held = _add_held_key(lp, net, flows)
-    _add_satellite_stores(lp, net, pool_at, held)
+    node_periods = _node_periods(net)
+    flows = _add_flows(lp, net, list(node_periods))
+    pools = _add_pools(lp, net, flows)
+    held = _add_held_key(lp, net, flows, node_periods)
+    _add_satellite_stores(lp, net, pools, held)
     dvars, use_at = _add_deliveries(lp, net, flows, objective, start)
     message, x, delivered, value = _solve(lp, net, dvars, objective)
     return lp, flows, held, x, delivered, value, message, use_at
