@@ -51,9 +51,10 @@ maximise ``z`` with ``z <= D_c / n_c`` (``n_c`` the demand in bits over the
 horizon; a pair without a demand takes the largest demand given, and with no
 demand given at all ``z`` is the least delivered key in bits), then the weighted total with ``z`` held. A flow cost of 1e-6
 per relayed bit (scaled) removes idle circulation, and a bonus below 1e-7
-per delivered bit, falling with time, delivers key as early as an optimum allows
-(so the per-day series does not depend on the solver's choice among optima). Solved with HiGHS
-through ``highspy``: dual simplex for LPs up to 20,000 variables (the second
+per delivered bit, falling with time, delivers key as early as an optimum allows.
+(How one day's key splits between pairs can still tie, exactly; the solver
+then picks one split, and the pairs' totals do not depend on it.) Solved with HiGHS
+through ``highspy``: primal simplex for LPs up to 20,000 variables (the second
 level of ``'maxmin'`` starts from the first one's basis), the interior point
 method with crossover for larger ones, where the simplex stalls for minutes
 on the small tie-breaking costs.
@@ -97,7 +98,7 @@ OBJECTIVES = ("weighted", "maxmin")
 _FLOW_COST = 1e-6
 _EARLY_BONUS = 1e-7
 _LEXI_TOL = 1e-7
-# Dual simplex solves relay LPs up to this size faster than the interior point
+# Simplex solves relay LPs up to this size faster than the interior point
 # (forecast draws: 400-3,500 variables, about a millisecond each), but stalls for
 # minutes on the tie-breaking costs of large ones (45k variables): above it, or
 # past the time limit, the interior point method with crossover solves.
@@ -306,18 +307,20 @@ class _LP:
         return h
 
 
-def _run(h: highspy.Highs, n: int, primal: bool = False) -> np.ndarray:
+def _run(h: highspy.Highs, n: int) -> np.ndarray:
     """Solve the LP held by ``h`` (from its last basis, if any); its solution, or InputError.
 
-    Up to ``_SIMPLEX_MAX_VARIABLES``: simplex without presolve (a relay LP of
-    a few thousand variables solves in about a millisecond), dual, or primal
-    (``primal``: for a re-solve from an optimal basis that stays feasible, as
-    the second level of max-min), bounded by ``_SIMPLEX_TIME_LIMIT_S``; past
-    the limit, or for larger LPs, the interior point method with crossover.
+    Up to ``_SIMPLEX_MAX_VARIABLES``: primal simplex without presolve (a
+    relay LP of a few thousand variables solves in about a millisecond;
+    primal takes half the time of dual on europe-glonass's forecast draws,
+    for the same optima, and re-solves the second level of max-min from the
+    first one's basis, which stays feasible), bounded by
+    ``_SIMPLEX_TIME_LIMIT_S``; past the limit, or for larger LPs, the
+    interior point method with crossover.
     """
     if n <= _SIMPLEX_MAX_VARIABLES:
         h.setOptionValue("solver", "simplex")
-        h.setOptionValue("simplex_strategy", 4 if primal else 1)
+        h.setOptionValue("simplex_strategy", 4)
         h.setOptionValue("presolve", "off")
         h.setOptionValue("time_limit", _SIMPLEX_TIME_LIMIT_S)
         h.run()
@@ -562,9 +565,20 @@ def _periods(sec, start: pd.Timestamp, horizon_s: float, time_step_s: float) -> 
         bounds_s += _idle_periods(cursor * time_step_s, n_slots * time_step_s, first_midnight)
     # pass slots start before the horizon's end: only trailing idle periods are dropped
     bounds_s = [(a, min(b, horizon_s)) for a, b in bounds_s if a < horizon_s]
-    day_of = list((start + pd.to_timedelta(np.array([a for a, _ in bounds_s], dtype=float),
-                                           unit="s")).floor("D"))
-    return _Periods(bounds_s, day_of, [period_of_slot[k] for k in slot])
+    edges, days = _edge_days(start, n_slots, time_step_s)
+    at = np.searchsorted(edges, [a for a, _ in bounds_s]).tolist()
+    return _Periods(bounds_s, [days[i] for i in at], [period_of_slot[k] for k in slot])
+
+
+@functools.lru_cache(maxsize=16)
+def _edge_days(start: pd.Timestamp, n_slots: int, time_step_s: float):
+    """Every time a period of :func:`_periods` may start at [s after ``start``] (slot
+    edges, UTC midnights), rising, and the UTC day (0h) of each; cached, as the
+    draws of one horizon share them."""
+    first_midnight = (start.ceil("D") - start).total_seconds()
+    edges = np.unique(np.concatenate([np.arange(n_slots + 1) * time_step_s,
+                                      np.arange(first_midnight, n_slots * time_step_s, DAY_S)]))
+    return edges, list((start + pd.to_timedelta(edges, unit="s")).floor("D"))
 
 
 def _links(sat, sta, per, key, fibre_links, satellites, periods: _Periods, isl=None):
@@ -941,12 +955,11 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     obj2[z] = 0.0
     for c, d in enumerate(net.demands):
         obj2[dvars[c]] = d.weight
-    # the second level starts from the first one's basis, still feasible with z held:
-    # primal simplex (40 % faster than dual on forecast draws)
+    # the second level starts from the first one's basis, still feasible with z held
     h.changeColBounds(z, x[z] * (1 - _LEXI_TOL), highspy.kHighsInf)
     h.changeColsCost(lp.n, np.arange(lp.n, dtype=np.int32), -obj2)
     try:
-        x = _run(h, lp.n, primal=True)
+        x = _run(h, lp.n)
     except InputError as err:  # the first level's optimum stands without its tie-break
         message = f"{message}; total with the least share held not solved ({err})"
     return x, message, float(value)
