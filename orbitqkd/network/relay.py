@@ -75,6 +75,7 @@ import contextlib
 import dataclasses
 import functools
 import heapq
+import itertools
 import math
 import os
 import time
@@ -392,9 +393,9 @@ class _Flows:
     Variable ``var[k]`` carries commodity ``c[k]`` over link ``link[k]`` in
     period ``t[k]`` from node ``src[k]`` to ``dst[k]`` (node indices into
     ``nodes``; ``direction`` 0 is the link's ``u -> v``); ``to_b[k]`` when
-    ``dst`` is the commodity's end ``b`` (a delivery). Link ``e``'s
-    variables are ``first[e]`` on, period by period of ``net.active[e]``,
-    ``n_kinds[e]`` per period.
+    ``dst`` is the commodity's end ``b`` (a delivery). The variables follow
+    the (link, period) pairs of :func:`_link_periods`, ``n_kinds[e]`` per
+    period of link ``e``.
     """
 
     var: np.ndarray
@@ -405,7 +406,6 @@ class _Flows:
     src: np.ndarray
     dst: np.ndarray
     to_b: np.ndarray
-    first: np.ndarray
     n_kinds: np.ndarray
     nodes: list[str]
 
@@ -700,68 +700,67 @@ def _network(sat, sta, key, sec, start, days, time_step_s, fibre_links, demands,
                     links, gen, active, contact, scale, useful)
 
 
-def _add_flows(lp: _LP, net: _Network, nodes: list[str]) -> _Flows:
+def _link_periods(net: _Network) -> tuple[np.ndarray, np.ndarray]:
+    """Every (link, period) a link may carry flow in: link by link, periods rising."""
+    sizes = [len(a) for a in net.active]
+    return (np.repeat(np.arange(len(net.links)), sizes),
+            np.fromiter(itertools.chain.from_iterable(net.active), dtype=np.int64,
+                        count=sum(sizes)))
+
+
+def _add_flows(lp: _LP, net: _Network, nodes: list[str], link_t) -> _Flows:
     """Flow variables ``f[c,e,t,u->v]``, never into ``a_c`` nor out of ``b_c``.
 
     Each costs ``_FLOW_COST`` (no idle circulation); a delivery into ``b_c``
     earns a bonus falling with time, so among optimal flows key is delivered
-    as early as it can be. ``nodes`` numbers the nodes.
+    as early as it can be. ``nodes`` numbers the nodes; ``link_t`` gives the
+    (link, period) pairs (:func:`_link_periods`), whose flows follow each other.
     """
     node_id = {n: i for i, n in enumerate(nodes)}
-    n_per = net.periods.n
-    blocks, first, n_kinds = [], [], []
-    for e, (u, v, _) in enumerate(net.links):
-        # the (commodity, direction, from, to, into b) a flow on this link may take,
-        # whatever the period
-        kinds = [(c, direction, node_id[x], node_id[y], y == d.b)
-                 for c, d in enumerate(net.demands)
-                 for direction, (x, y) in enumerate(((u, v), (v, u)))
-                 if not (y == d.a or x == d.b)]
-        first.append(lp.n)
-        n_kinds.append(len(kinds))
-        periods = np.asarray(net.active[e], dtype=np.int64)
-        if not kinds or not len(periods):
-            continue
-        kind = np.tile(np.array(kinds, dtype=np.int64), (len(periods), 1))
-        t = np.repeat(periods, len(kinds))
-        to_b = kind[:, 4].astype(bool)
-        bonus = _EARLY_BONUS * (1.0 - t / n_per)
-        var = lp.vars(np.full(len(t), np.inf), np.where(to_b, bonus, 0.0) - _FLOW_COST)
-        blocks.append((var, kind[:, 0], np.full(len(t), e), t, kind[:, 1], kind[:, 2],
-                       kind[:, 3], to_b))
-    columns = [np.concatenate([b[k] for b in blocks]) if blocks
-               else np.zeros(0, dtype=bool if k == 7 else np.int64) for k in range(8)]
-    return _Flows(*columns, np.asarray(first, dtype=np.int64),
-                  np.asarray(n_kinds, dtype=np.int64), list(nodes))
+    # the (link, commodity, direction, from, to, into b) a flow may take, whatever the period
+    kinds = np.array([(e, c, direction, node_id[x], node_id[y], y == d.b)
+                      for e, (u, v, _) in enumerate(net.links)
+                      for c, d in enumerate(net.demands)
+                      for direction, (x, y) in enumerate(((u, v), (v, u)))
+                      if not (y == d.a or x == d.b)], dtype=np.int64).reshape(-1, 6)
+    n_kinds = np.bincount(kinds[:, 0], minlength=len(net.links))
+    pair_link, pair_t = link_t
+    per_pair = n_kinds[pair_link]
+    pair = np.repeat(np.arange(len(pair_link)), per_pair)
+    # each variable's kind: its link's first kind, plus its place within its pair
+    place = np.arange(len(pair)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    kind = kinds[(np.cumsum(n_kinds) - n_kinds)[pair_link[pair]] + place]
+    t = pair_t[pair]
+    to_b = kind[:, 5].astype(bool)
+    bonus = _EARLY_BONUS * (1.0 - t / net.periods.n)
+    var = lp.vars(np.full(len(t), np.inf), np.where(to_b, bonus, 0.0) - _FLOW_COST)
+    return _Flows(var, kind[:, 1], kind[:, 0], t, kind[:, 2], kind[:, 3], kind[:, 4], to_b,
+                  n_kinds, list(nodes))
 
 
-def _add_pools(lp: _LP, net: _Network, flows: _Flows) -> _Pools:
+def _add_pools(lp: _LP, net: _Network, flows: _Flows, link_t) -> _Pools:
     """Link key pools ``p[e,t]`` and causality: key is used after it is made, never twice.
 
     ``p[e,t] <= p[e,t-] + g[e,t] - sum_c f[c,e,t]`` (left-over key may be
-    discarded); a fibre link's pool lies in ground stores.
+    discarded); a fibre link's pool lies in ground stores. One pool and one
+    row per (link, period) of ``link_t``.
     """
-    links, periods, pools = [], [], []
-    for e, (_, _, kind) in enumerate(net.links):
-        active = net.active[e]
-        m = len(active)
-        if not m:
-            continue
-        cap = net.ground_store_bits / net.scale if kind == "fibre" else np.inf
-        p = lp.vars(np.full(m, cap), 0.0)
-        row = np.arange(m)
-        k = int(flows.n_kinds[e])
-        gen = net.gen[e]
-        made = np.fromiter((gen.get(t, 0.0) for t in active), dtype=float, count=m)
-        lp.les(np.concatenate([row, np.repeat(row, k), row[1:]]),
-               np.concatenate([p, flows.first[e] + np.arange(m * k), p[:-1]]),
-               np.concatenate([np.ones(m + m * k), -np.ones(m - 1)]),
-               np.minimum(made, net.useful_bits) / net.scale)
-        links.append(np.full(m, e))
-        periods.append(np.asarray(active, dtype=np.int64))
-        pools.append(p)
-    return _Pools(*(np.concatenate(x) if x else np.zeros(0, dtype=np.int64)
-                    for x in (links, periods, pools)))
+    pair_link, pair_t = link_t
+    m = len(pair_link)
+    fibre_cap = net.ground_store_bits / net.scale
+    cap = np.array([fibre_cap if kind == "fibre" else np.inf for _, _, kind in net.links])
+    p = lp.vars(cap[pair_link] if m else np.zeros(0), 0.0)
+    row = np.arange(m)
+    after = pair_link[1:] == pair_link[:-1]  # the link's pool from its previous period
+    gen = net.gen
+    made = np.fromiter((gen[e].get(t, 0.0) for e, t in zip(pair_link.tolist(), pair_t.tolist())),
+                       dtype=float, count=m)
+    per_pair = flows.n_kinds[pair_link]
+    lp.les(np.concatenate([row, np.repeat(row, per_pair), row[1:][after]]),
+           np.concatenate([p, flows.var, p[:-1][after]]),
+           np.concatenate([np.ones(m + len(flows.var)), -np.ones(int(after.sum()))]),
+           np.minimum(made, net.useful_bits) / net.scale)
+    return _Pools(pair_link, pair_t, p)
 
 
 def _node_periods(net: _Network) -> dict[str, list[int]]:
@@ -1204,8 +1203,9 @@ def _route(net: _Network, objective: str, start: pd.Timestamp):
     solution, delivered key [bit], objective value, solver message and uses."""
     lp = _LP()
     node_periods = _node_periods(net)
-    flows = _add_flows(lp, net, list(node_periods))
-    pools = _add_pools(lp, net, flows)
+    link_t = _link_periods(net)
+    flows = _add_flows(lp, net, list(node_periods), link_t)
+    pools = _add_pools(lp, net, flows, link_t)
     held = _add_held_key(lp, net, flows, node_periods)
     _add_satellite_stores(lp, net, pools, held)
     dvars, use_at = _add_deliveries(lp, net, flows, objective, start)
@@ -1270,6 +1270,8 @@ def relay_draws(passes, key_bits, fibre_links: Sequence[FibreLink] = (),
     [300000.0, 0.0]
     """
     _check_arguments(objective, time_step_s, ground_store_bits, demands)
+    # the fibre's key rates, once for all draws (the decoy model is not free)
+    fibre_links = [dataclasses.replace(f, rate_bps=f.key_rate_bps()) for f in fibre_links]
     df = _served_passes(passes)
     draws = np.asarray(key_bits, dtype=float)
     if draws.ndim != 2 or draws.shape[1] != len(df):
