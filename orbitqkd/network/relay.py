@@ -787,65 +787,81 @@ def _add_held_key(lp: _LP, net: _Network, flows: _Flows,
     ``h[c,n,t-] + inflow[c,n,t] = outflow[c,n,t] + h[c,n,t]`` in the node's
     periods from its first inflow of ``c`` on; before it nothing can be
     forwarded (those outflows are fixed at 0). Commodity by commodity, node by
-    node in the order of ``node_periods`` (that of ``flows.nodes``).
+    node in the order of ``node_periods`` (that of ``flows.nodes``), periods
+    rising.
     """
     nodes = flows.nodes
-    n_per = net.periods.n
+    n_nodes, n_per = len(nodes), net.periods.n
     # every (node, period) a node holds key in, node by node, periods rising
-    at_node = np.concatenate([np.full(len(p), i) for i, p in enumerate(node_periods.values())]
-                             + [np.zeros(0, dtype=np.int64)]).astype(np.int64)
-    at_t = np.concatenate([np.asarray(p, dtype=np.int64) for p in node_periods.values()]
-                          + [np.zeros(0, dtype=np.int64)])
+    sizes = [len(p) for p in node_periods.values()]
+    at_node = np.repeat(np.arange(len(sizes)), sizes)
+    at_t = np.fromiter(itertools.chain.from_iterable(node_periods.values()), dtype=np.int64,
+                       count=sum(sizes))
     cap_of_node = np.array([net.stores.get(n, net.ground_store_bits) / net.scale
                             for n in nodes])
+    end_a = np.array([nodes.index(d.a) for d in net.demands], dtype=np.int64)
+    end_b = np.array([nodes.index(d.b) for d in net.demands], dtype=np.int64)
     # the first period each commodity reaches each node
-    first_in = np.full((len(net.demands), len(nodes)), np.iinfo(np.int64).max)
+    first_in = np.full((len(net.demands), n_nodes), np.iinfo(np.int64).max)
     np.minimum.at(first_in, (flows.c, flows.dst), flows.t)
-    parts = []
-    for c, d in enumerate(net.demands):
-        ends = (nodes.index(d.a), nodes.index(d.b))
-        inner = (at_node != ends[0]) & (at_node != ends[1])
-        chain = inner & (at_t >= first_in[c, at_node])
-        node, t = at_node[chain], at_t[chain]
-        m = len(node)
-        h = lp.vars(cap_of_node[node], 0.0)
-        row = np.arange(m)
-        after = node[1:] == node[:-1]  # held from the node's previous period
-        key = node * n_per + t  # rising
-        mine = flows.c == c
-        ins = mine & (flows.dst != ends[0]) & (flows.dst != ends[1])
-        outs = mine & (flows.src != ends[0]) & (flows.src != ends[1])
-        in_row = np.searchsorted(key, flows.dst[ins] * n_per + flows.t[ins])
-        early = flows.t[outs] < first_in[c, flows.src[outs]]  # nothing has arrived to forward
-        lp.fix_zero(flows.var[outs][early])
-        out_row = np.searchsorted(key, flows.src[outs][~early] * n_per + flows.t[outs][~early])
-        lp.eqs(np.concatenate([row, row[1:][after], in_row, out_row]),
-               np.concatenate([h, h[:-1][after], flows.var[ins], flows.var[outs][~early]]),
-               np.concatenate([-np.ones(m), np.ones(int(after.sum())), np.ones(len(in_row)),
-                               -np.ones(len(out_row))]),
-               np.zeros(m))
-        parts.append((np.full(m, c), node, t, h))
-    return _Held(*(np.concatenate([p[k] for p in parts]) if parts
-                   else np.zeros(0, dtype=np.int64) for k in range(4)), list(nodes))
+    # the chains: every commodity's (node, period) at its inner nodes from the first inflow on
+    c = np.repeat(np.arange(len(net.demands)), len(at_node))
+    node, t = np.tile(at_node, len(net.demands)), np.tile(at_t, len(net.demands))
+    chain = (node != end_a[c]) & (node != end_b[c]) & (t >= first_in[c, node])
+    c, node, t = c[chain], node[chain], t[chain]
+    m = len(node)
+    h = lp.vars(cap_of_node[node], 0.0)
+    row = np.arange(m)
+    after = (node[1:] == node[:-1]) & (c[1:] == c[:-1])  # held from the node's previous period
+    key = (c * n_nodes + node) * n_per + t  # rising
+    fc, var = flows.c, flows.var
+    ins = (flows.dst != end_a[fc]) & (flows.dst != end_b[fc])
+    outs = (flows.src != end_a[fc]) & (flows.src != end_b[fc])
+    early = outs & (flows.t < first_in[fc, flows.src])  # nothing has arrived to forward
+    lp.fix_zero(var[early])
+    late = outs & ~early
+    in_row = np.searchsorted(key, (fc[ins] * n_nodes + flows.dst[ins]) * n_per + flows.t[ins])
+    out_row = np.searchsorted(key, (fc[late] * n_nodes + flows.src[late]) * n_per
+                              + flows.t[late])
+    lp.eqs(np.concatenate([row, row[1:][after], in_row, out_row]),
+           np.concatenate([h, h[:-1][after], var[ins], var[late]]),
+           np.concatenate([-np.ones(m), np.ones(int(after.sum())), np.ones(len(in_row)),
+                           -np.ones(len(out_row))]),
+           np.zeros(m))
+    return _Held(c, node, t, h, list(nodes))
 
 
 def _add_satellite_stores(lp: _LP, net: _Network, pools: _Pools, held: _Held) -> None:
     """Key store of each satellite with a finite one, in each contact period.
 
-    ``sum_{e at S} p[e,t] + sum_c h[c,S,t] <= K_S``.
+    ``sum_{e at S} p[e,t] + sum_c h[c,S,t] <= K_S``: satellite by satellite,
+    its contact periods rising.
     """
-    for s in net.satellites:
-        if math.isinf(net.stores[s]):
-            continue
-        own = [e for e, (u, v, kind) in enumerate(net.links)
-               if (kind == "satellite" and v == s) or (kind == "isl" and s in (u, v))]
-        contact = np.asarray(net.contact[s], dtype=np.int64)
-        pool = np.isin(pools.link, own)
-        mine = held.node == held.nodes.index(s)
-        lp.les(np.searchsorted(contact, np.concatenate([pools.t[pool], held.t[mine]])),
-               np.concatenate([pools.var[pool], held.var[mine]]),
-               np.ones(int(pool.sum() + mine.sum())),
-               np.full(len(contact), net.stores[s] / net.scale))
+    stores = [s for s in net.satellites if not math.isinf(net.stores[s])]
+    if not stores:
+        return
+    n_per = net.periods.n
+    index = {s: i for i, s in enumerate(stores)}
+    # the satellites holding each link's pool: a satellite link's satellite, an ISL's two ends
+    first_owner = np.array([index.get(v if kind == "satellite" else u if kind == "isl" else "", -1)
+                            for u, v, kind in net.links], dtype=np.int64)
+    second_owner = np.array([index.get(v, -1) if kind == "isl" else -1
+                             for u, v, kind in net.links], dtype=np.int64)
+    pool_owner = np.concatenate([first_owner[pools.link], second_owner[pools.link]])
+    pool = np.tile(np.arange(len(pools.link)), 2)[pool_owner >= 0]
+    pool_owner = pool_owner[pool_owner >= 0]
+    node_store = np.full(len(held.nodes), -1)
+    node_store[[held.nodes.index(s) for s in stores]] = np.arange(len(stores))
+    held_owner = node_store[held.node]
+    mine = held_owner >= 0
+    contacts = [net.contact[s] for s in stores]
+    key = (np.repeat(np.arange(len(stores)), [len(x) for x in contacts]) * n_per
+           + np.fromiter(itertools.chain.from_iterable(contacts), dtype=np.int64))  # rising
+    lp.les(np.searchsorted(key, np.concatenate([pool_owner * n_per + pools.t[pool],
+                                                held_owner[mine] * n_per + held.t[mine]])),
+           np.concatenate([pools.var[pool], held.var[mine]]),
+           np.ones(len(pool) + int(mine.sum())),
+           np.repeat([net.stores[s] / net.scale for s in stores], [len(x) for x in contacts]))
 
 
 def _day_share(periods: _Periods) -> dict[pd.Timestamp, float]:
