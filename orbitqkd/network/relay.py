@@ -966,13 +966,12 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
     x = _run(h, lp.n)
     value = x[z] * (1.0 if given else net.scale)
     message = status_message(h)
-    obj2 = obj.copy()
-    obj2[z] = 0.0
-    for c, d in enumerate(net.demands):
-        obj2[dvars[c]] = d.weight
-    # the second level starts from the first one's basis, still feasible with z held
+    # the second level: z costs nothing, each pair's key its weight; it starts from the
+    # first one's basis, still feasible with z held
+    changed = np.array([z] + list(dvars), dtype=np.int32)
+    cost = np.array([0.0] + [d.weight for d in net.demands])
     h.changeColBounds(z, x[z] * (1 - _LEXI_TOL), highspy.kHighsInf)
-    h.changeColsCost(lp.n, np.arange(lp.n, dtype=np.int32), -obj2)
+    h.changeColsCost(len(changed), changed, -cost)
     try:
         x = _run(h, lp.n)
     except InputError as err:  # the first level's optimum stands without its tie-break
