@@ -213,6 +213,17 @@ def test_periods_cut_idle_gaps_at_utc_midnight_and_clip_to_the_horizon():
     assert per.pass_period == [0]
 
 
+def test_lp_size_counted_by_hand():
+    # Micius meets Xinglong at 17:00 and Graz at 21:00 (10-min slots): periods are the two
+    # pass slots and the three idle gaps around them. Flows of the pair Xinglong -> Graz: up
+    # to Micius in its two contacts from the first key on, down to Graz at 21:00 (3); a pool
+    # per link and period with its row (3 + 3 rows); Micius holds the key in transit in both
+    # contacts (2 + 2 rows); its store caps each contact (2 rows); the delivered key (1 + 1).
+    r = relay_flow(_passes(("Micius", "Xinglong", 17, 4e5), ("Micius", "Graz", 21, 3e5)),
+                   demands=[Demand("Xinglong", "Graz")], key_store_bits=1e6)
+    assert r.size == {"variables": 9, "equalities": 3, "inequalities": 5, "periods": 5}
+
+
 @pytest.mark.parametrize("store_bits, delivered, micius, xinglong, graz", [
     # 400 kbit made with Xinglong at 17:00; at 21:00 300 kbit with Graz relays 300 kbit of it
     (1e6, 3e5, [4e5, 1e5], [4e5, 1e5], [0.0, 0.0]),
