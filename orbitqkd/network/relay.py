@@ -157,8 +157,8 @@ class RelayResult:
         ``relayed_key_bits`` and ``stored_bits``.
 
     ``demands``, ``edges`` and ``stores`` are built from the LP's solution
-    when first read (a forecast routing hundreds of cloud draws reads only
-    ``daily``).
+    when first read (a loop over many draws that reads only ``daily`` never
+    builds them).
     """
 
     daily: pd.DataFrame
@@ -292,15 +292,15 @@ class _LP:
             ub[cols] = 0.0
         return ub
 
-    def highs(self, obj) -> highspy.Highs:
-        """HiGHS holding the LP, maximising ``obj``: the equality rows, then the ``<=`` rows."""
+    def highs(self) -> highspy.Highs:
+        """HiGHS holding the LP, maximising its costs: the equality rows, then the ``<=`` rows."""
         blocks = self._eq + [(r + self.n_eq, c, v) for r, c, v in self._le]
         rows, cols, vals = (np.concatenate([b[k] for b in blocks]) if blocks
                             else np.zeros(0, dtype=np.int64 if k < 2 else float)
                             for k in range(3))
         a = sparse.csc_array((vals, (rows, cols)), shape=(self.n_eq + self.n_le, self.n))
         rhs = np.concatenate(self._eq_rhs + self._le_rhs) if blocks else np.zeros(0)
-        h = load_model(quiet_highs(), -np.asarray(obj, dtype=float), 0.0, self.upper(), a,
+        h = load_model(quiet_highs(), -self.objective(), 0.0, self.upper(), a,
                        np.concatenate([rhs[:self.n_eq], np.full(self.n_le, -np.inf)]), rhs)
         # the tie-breaking costs (a flow cost of 1e-6, a bonus of 1e-7 falling with
         # time) sit at HiGHS's default dual tolerance (1e-7): tighter, so they break ties
@@ -427,9 +427,8 @@ class _Flows:
 
 @dataclasses.dataclass(frozen=True)
 class _Held:
-    """Held-key variables ``h[c,n,t]``: commodity, node index, period and variable of each."""
+    """Held-key variables ``h[c,n,t]``: node index, period and variable of each."""
 
-    c: np.ndarray
     node: np.ndarray
     t: np.ndarray
     var: np.ndarray
@@ -749,7 +748,7 @@ def _add_pools(lp: _LP, net: _Network, flows: _Flows, link_t) -> _Pools:
     m = len(pair_link)
     fibre_cap = net.ground_store_bits / net.scale
     cap = np.array([fibre_cap if kind == "fibre" else np.inf for _, _, kind in net.links])
-    p = lp.vars(cap[pair_link] if m else np.zeros(0), 0.0)
+    p = lp.vars(cap[pair_link], 0.0)
     row = np.arange(m)
     after = pair_link[1:] == pair_link[:-1]  # the link's pool from its previous period
     gen = net.gen
@@ -828,7 +827,7 @@ def _add_held_key(lp: _LP, net: _Network, flows: _Flows,
            np.concatenate([-np.ones(m), np.ones(int(after.sum())), np.ones(len(in_row)),
                            -np.ones(len(out_row))]),
            np.zeros(m))
-    return _Held(c, node, t, h, list(nodes))
+    return _Held(node, t, h, list(nodes))
 
 
 def _add_satellite_stores(lp: _LP, net: _Network, pools: _Pools, held: _Held) -> None:
@@ -961,8 +960,7 @@ def _solve_maxmin(lp: _LP, net: _Network, dvars: list[int]):
         norm = d.bits_per_day * net.days / net.scale if d.bits_per_day is not None \
             else default_norm
         lp.le([z, dvars[c]], [norm, -1.0], 0.0)
-    obj = lp.objective()
-    h = lp.highs(obj)
+    h = lp.highs()
     x = _run(h, lp.n)
     value = x[z] * (1.0 if given else net.scale)
     message = status_message(h)
@@ -984,7 +982,7 @@ def _solve(lp: _LP, net: _Network, dvars: list[int], objective: str):
     if objective == "maxmin":
         x, message, value = _solve_maxmin(lp, net, dvars)
     else:
-        h = lp.highs(lp.objective())
+        h = lp.highs()
         x = _run(h, lp.n)
         message = status_message(h)
     x = np.maximum(x, 0.0)  # HiGHS may return -0.0 or -1e-12
