@@ -25,7 +25,6 @@ from .errors import InputError, TLEFormatError, check_choice, check_range
 from .timescales import parse_utc
 
 
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class Satellite:
     """A satellite propagated by SGP4.

@@ -50,7 +50,6 @@ TROPICAL_YEAR_D = 365.2421897
 REFRESH_DAYS = 7.0
 
 
-
 def j2_secular_rates_deg_day(semi_major_axis_km, eccentricity, inclination_deg):
     """Secular J2 drift of the node, the argument of perigee and the mean anomaly.
 
