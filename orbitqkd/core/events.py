@@ -10,9 +10,10 @@ Algorithm
    positive to negative (culmination brackets). Bracket (b) catches grazing
    passes shorter than the grid step: a pass is kept when the refined maximum
    clears the floor, even if no grid sample does.
-3. Refine every bracket at once with the Illinois variant of regula falsi
-   (Dowell & Jarratt 1971, BIT 11, 168), grouping the evaluations by satellite
-   so each iteration costs one ``sgp4_array`` call per satellite.
+3. Refine every bracket by safeguarded Newton iteration on the quintic
+   Hermite interpolant of the grid states (no further SGP4 calls).
+
+Steps 2 and 3 are compiled loops (:mod:`orbitqkd.core.passkernels`).
 
 This finds the events Skyfield's ``EarthSatellite.find_events`` finds (same
 SGP4, same TEME frame), see ``tests/test_passes.py`` and
@@ -35,9 +36,13 @@ from ..errors import InputError, StaleElementsWarning, check_range
 from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
 from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
+from . import passkernels
 from .orbits import (APOGEE_MARGIN, EARTH_ROTATION_RAD_S, TimeBase, apogee_radius_km,
-                     ecef_to_geodetic_altitude_km, elevation_and_rate, enu_basis, look_angles, propagate_ecef,
+                     ecef_to_geodetic_altitude_km, enu_basis, look_angles, propagate_ecef,
                      propagate_one_ecef)
+from .passkernels import CLEARANCE_MAX, CROSSING, ELEVATION_MAX, STATE_COLUMNS, crossing_clearance
+from .passkernels import CULM as _CULM, FLOOR_MAX as _FLOOR_MAX, RISE as _RISE, SET as _SET
+from .passkernels import UP_AT_END as _UP_AT_END, UP_AT_START as _UP_AT_START
 
 #: Sun elevation below which a station counts as dark (astronomical twilight ends) [deg]
 DARK_SUN_ELEVATION_DEG = -12.0
@@ -53,7 +58,11 @@ PASS_COLUMNS = [
 
 
 class _Stations:
-    """Station geometry as arrays, and elevation floors (minimum or horizon mask)."""
+    """Station geometry and elevation floors as the arrays the compiled loops take.
+
+    ``mask_az`` / ``mask_el`` hold each horizon mask padded across 0/360 deg as
+    ``numpy.interp(..., period=360)`` pads it (``mask_len`` points, 0 without a mask).
+    """
 
     def __init__(self, stations):
         self.stations = stations
@@ -61,162 +70,71 @@ class _Stations:
         self.bases = np.array([enu_basis(s.latitude_deg, s.longitude_deg) for s in stations])
         self.min_el = np.array([s.min_elevation_deg for s in stations], dtype=float)
         self.masked = np.array([bool(s.horizon_mask) for s in stations])
+        masks = [np.array(s.horizon_mask, dtype=float).reshape(-1, 2) for s in stations]
+        width = max(len(m) for m in masks) + 2
+        self.mask_len = np.array([len(m) + 2 if len(m) else 0 for m in masks], dtype=np.int64)
+        self.mask_az = np.zeros((len(stations), width))
+        self.mask_el = np.zeros((len(stations), width))
+        for k, m in enumerate(masks):
+            if len(m):
+                order = np.argsort(m[:, 0] % 360.0, kind="stable")
+                az, el = m[order, 0] % 360.0, m[order, 1]
+                self.mask_az[k, :len(m) + 2] = np.concatenate([az[-1:] - 360.0, az, az[:1] + 360.0])
+                self.mask_el[k, :len(m) + 2] = np.concatenate([el[-1:], el, el[:1]])
 
-    def floor_deg(self, sta, az_deg):
-        floor = self.min_el[sta].copy()
-        for m in np.flatnonzero(self.masked):
-            rows = sta == m
-            floor[rows] = self.stations[m].horizon_deg(az_deg[rows])
-        return floor
-
-    def look(self, sta, r, v):
-        """Elevation [deg], its rate [deg/s], azimuth [deg] and range [km] of rows."""
-        la = look_angles(r, v, self.sites[sta], self.bases[sta])
-        return la["elevation_deg"], la["elevation_rate_deg_s"], la["azimuth_deg"], la["range_km"]
+    def tables(self):
+        """The arguments of the compiled loops that describe the stations: one row of
+        site [km], east, north, up unit vectors, minimum elevation [deg] and its
+        sine and cosine per station (:func:`~orbitqkd.core.passkernels.station`),
+        and the masks."""
+        floor = np.radians(self.min_el)
+        geometry = np.column_stack([self.sites, self.bases.reshape(-1, 9), self.min_el,
+                                    np.sin(floor), np.cos(floor)])
+        return (np.ascontiguousarray(geometry), self.mask_len, self.mask_az, self.mask_el)
 
 
 class _Brackets:
     """Grid intervals holding an event, with the satellite state at both ends.
 
-    Between grid samples the Earth-fixed position is the cubic Hermite
-    interpolant of the SGP4 positions and velocities at the ends (Burden &
-    Faires, *Numerical Analysis* 9th ed., sect. 3.4). Its error is
-    h^4 |r(4)| / 384: for LEO (orbital rate 1.1e-3 rad/s, |r(4)| ~ 1e-8 km/s^4)
-    0.3 m at h = 60 s and 20 m at h = 165 s, i.e. < 0.002 deg of elevation
-    (< 0.05 s in event time), so refining on it costs no further SGP4 calls.
+    ``state`` (brackets x 18) holds the Earth-fixed position, velocity and
+    acceleration at both ends; between them the position is their quintic
+    Hermite interpolant (:func:`~orbitqkd.core.passkernels.hermite`),
+    so refining costs no further SGP4 calls.
     """
 
-    def __init__(self, stations: _Stations, sat, sta, t0, h, r0, v0, r1, v1):
+    def __init__(self, stations: _Stations, sat, sta, t0, h, state):
         self.stations = stations
-        self.sat, self.sta, self.t0, self.h = sat, sta, t0, h
-        self.r0, self.v0, self.r1, self.v1 = r0, v0, r1, v1
+        self.sat, self.sta, self.t0, self.h, self.state = sat, sta, t0, h, state
 
     @classmethod
     def concat(cls, parts, stations):
         if not parts:
             z = np.zeros(0)
-            return cls(stations, z.astype(int), z.astype(int), z, z, *(np.zeros((0, 3)),) * 4)
-        cat = [np.concatenate([getattr(p, f) for p in parts])
-               for f in ("sat", "sta", "t0", "h", "r0", "v0", "r1", "v1")]
+            return cls(stations, z.astype(np.int64), z.astype(np.int64), z, z,
+                       np.zeros((0, STATE_COLUMNS)))
+        cat = [np.concatenate([getattr(p, f) for p in parts]) for f in ("sat", "sta", "t0", "h", "state")]
         return cls(stations, *cat)
-
-    def take(self, rows):
-        return _Brackets(self.stations, *(getattr(self, f)[rows] for f in
-                                          ("sat", "sta", "t0", "h", "r0", "v0", "r1", "v1")))
-
-    def state(self, rows, t):
-        """Interpolated Earth-fixed position [km] and velocity [km/s] at ``t`` [s]."""
-        h = self.h[rows]
-        tau = np.where(h > 0, (t - self.t0[rows]) / np.where(h > 0, h, 1.0), 0.0)[:, None]
-        hh = h[:, None]
-        r0, v0, r1, v1 = self.r0[rows], self.v0[rows], self.r1[rows], self.v1[rows]
-        t2, t3 = tau * tau, tau * tau * tau
-        r = ((2 * t3 - 3 * t2 + 1) * r0 + (t3 - 2 * t2 + tau) * hh * v0
-             + (-2 * t3 + 3 * t2) * r1 + (t3 - t2) * hh * v1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            v = ((6 * t2 - 6 * tau) * r0 + (3 * t2 - 4 * tau + 1) * hh * v0
-                 + (-6 * t2 + 6 * tau) * r1 + (3 * t2 - 2 * tau) * hh * v1) / hh
-        v = np.where(hh > 0, v, v0)
-        return r, v
-
-    def residual(self, rows, t):
-        """(elevation - floor) [deg] and elevation rate [deg/s]: what the solver needs.
-
-        Without horizon masks the floor does not depend on azimuth, so the
-        fast :func:`~orbitqkd.core.orbits.elevation_and_rate` serves.
-        """
-        if self.stations.masked.any():
-            return self.evaluate(rows, t)[:2]
-        r, v = self.state(rows, t)
-        sta = self.sta[rows]
-        el, rate = elevation_and_rate(r, v, self.stations.sites[sta],
-                                      self.stations.bases[sta, 2])
-        return el - self.stations.min_el[sta], rate
 
     def evaluate(self, rows, t):
         """(elevation - floor) [deg], elevation rate [deg/s], elevation, azimuth, range."""
-        r, v = self.state(rows, t)
-        sta = self.sta[rows]
-        el, rate, az, rng = self.stations.look(sta, r, v)
-        return el - self.stations.floor_deg(sta, az), rate, el, az, rng
+        rows = np.asarray(rows, dtype=np.int64)
+        t = np.asarray(t, dtype=float)
+        return passkernels.evaluate(self.state, self.t0, self.h, self.sta, rows, t,
+                                    *self.stations.tables())
 
+    def residual(self, rows, t):
+        """(elevation - floor) [deg] and elevation rate [deg/s]: what the solver needs."""
+        return self.evaluate(rows, t)[:2]
 
-def _cubic_guess(g0, g1, d0, d1, h, culmination, iterations=4):
-    """Start of the refinement: the root in [0, 1] of the cubic Hermite model of elevation.
-
-    ``g0, g1`` are (elevation - floor) [deg] and ``d0, d1`` the elevation rates
-    [deg/s] at the bracket's ends, ``h`` its length [s]. Crossings solve p = 0,
-    culminations p' = 0, by Newton's method on the cubic (a few flops a row).
-    """
-    d0h, d1h = d0 * h, d1 * h
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tau = np.where(culmination, d0 / (d0 - d1), g0 / (g0 - g1))
-    tau = np.clip(np.nan_to_num(tau, nan=0.5), 0.0, 1.0)
-    for _ in range(iterations):
-        t2 = tau * tau
-        p = g0 * (2 * t2 * tau - 3 * t2 + 1) + d0h * (t2 * tau - 2 * t2 + tau) \
-            + g1 * (3 * t2 - 2 * t2 * tau) + d1h * (t2 * tau - t2)
-        dp = g0 * (6 * t2 - 6 * tau) + d0h * (3 * t2 - 4 * tau + 1) \
-            + g1 * (6 * tau - 6 * t2) + d1h * (3 * t2 - 2 * tau)
-        ddp = g0 * (12 * tau - 6) + d0h * (6 * tau - 4) + g1 * (6 - 12 * tau) + d1h * (6 * tau - 2)
-        f, df = np.where(culmination, dp, p), np.where(culmination, ddp, dp)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = f / df
-        tau = np.clip(tau - np.where(np.isfinite(step), step, 0.0), 0.0, 1.0)
-    return tau
-
-
-def _solve_events(evaluate, lo, hi, f_lo, f_hi, culmination, x0=None, tol_s=1e-3, max_iter=40):
-    """Refine bracketed events, all at once, by safeguarded Newton iteration.
-
-    Crossings solve (elevation - floor) = 0 with the analytic elevation rate as
-    derivative; culminations solve elevation rate = 0 with a secant derivative.
-    A step leaving its bracket falls back to regula falsi, so every root stays
-    bracketed (Press et al., *Numerical Recipes* 3rd ed. (2007), sect. 9.4,
-    ``rtsafe``). ``evaluate(rows, t)`` returns (g, rate, ...).
-    """
-    lo, hi, f_lo, f_hi = (np.array(a, dtype=float) for a in (lo, hi, f_lo, f_hi))
-    culmination = np.broadcast_to(np.asarray(culmination, bool), lo.shape)
-    if x0 is None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x0 = lo - f_lo * (hi - lo) / (f_hi - f_lo)
-    x = np.where(np.isfinite(x0), np.clip(x0, lo, hi), 0.5 * (lo + hi))
-    x_prev = np.where(np.abs(x - lo) > np.abs(hi - x), lo, hi)
-    f_prev = np.where(x_prev == lo, f_lo, f_hi)
-    x[f_lo == 0] = lo[f_lo == 0]
-    x[f_hi == 0] = hi[f_hi == 0]
-    active = np.flatnonzero((f_lo != 0) & (f_hi != 0) & (hi - lo > tol_s))
-    for _ in range(max_iter):
-        if active.size == 0:
-            break
-        xa = x[active]
-        g, rate = evaluate(active, xa)[:2]
-        c = culmination[active]
-        f = np.where(c, rate, g)
-        dx = xa - x_prev[active]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            df = np.where(c, (f - f_prev[active]) / dx, rate)
-        a_, b_, fa, fb = lo[active], hi[active], f_lo[active], f_hi[active]
-        to_lo = np.sign(f) == np.sign(fa)
-        a_, fa = np.where(to_lo, xa, a_), np.where(to_lo, f, fa)
-        b_, fb = np.where(to_lo, b_, xa), np.where(to_lo, fb, f)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_new = xa - f / df
-            falsi = a_ - fa * (b_ - a_) / (fb - fa)
-        bad = ~np.isfinite(x_new) | (x_new <= a_) | (x_new >= b_)
-        x_new = np.where(bad, falsi, x_new)
-        x_new = np.where(np.isfinite(x_new), x_new, 0.5 * (a_ + b_))
-        lo[active], hi[active], f_lo[active], f_hi[active] = a_, b_, fa, fb
-        x_prev[active], f_prev[active] = xa, f
-        x[active] = x_new
-        # a Newton step of s seconds leaves an error ~ |f''/2f'| s^2; away from grazing
-        # geometry (|f'| > 0.02 deg/s) elevation has |f''/2f'| < 0.02 /s, so a crossing
-        # step under 0.2 s is the last (error < 1e-3 s)
-        newton_done = ~bad & (np.abs(df) > 0.02) & (np.abs(x_new - xa) < np.where(c, 0.02, 0.2))
-        done = (f == 0) | (np.abs(x_new - xa) < tol_s) | (b_ - a_ < tol_s) | ~np.isfinite(f) \
-            | newton_done
-        active = active[~done]
-    return x
+    def solve(self, rows, lo, hi, f_lo, f_hi, target, x0, tol_s=1e-3, max_iter=40):
+        """Event times [s] in [lo, hi] of brackets ``rows``, and (elevation - floor),
+        elevation rate, elevation, azimuth and range there
+        (:func:`~orbitqkd.core.passkernels.refine`; ``target`` says what each solves)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        arrays = [np.ascontiguousarray(a, dtype=float) for a in (lo, hi, f_lo, f_hi, x0)]
+        target = np.ascontiguousarray(np.broadcast_to(target, rows.shape), dtype=np.int64)
+        return passkernels.refine(self.state, self.t0, self.h, self.sta, rows, *arrays, target,
+                                  *self.stations.tables(), float(tol_s), int(max_iter))
 
 
 def _stale_warning(satellites, start, end):
@@ -278,117 +196,14 @@ def check_stations(stations) -> tuple[GroundStation, ...]:
 
 
 def default_step_s(satellites) -> float:
-    """Coarse grid step [s]: 1/32 of the shortest orbital period, within 30-300 s.
+    """Coarse grid step [s]: 1/16 of the shortest orbital period, within 30-300 s.
 
-    About 165 s for LEO. Culminations are bracketed by sign changes of the
-    elevation rate, which needs a few samples per half orbit; the Hermite
-    interpolation (see :class:`_Brackets`) stays within ~20 m for this step.
+    300 s for LEO. Culminations are bracketed by sign changes of the elevation
+    rate, which needs a few samples per half orbit; the quintic Hermite
+    interpolation (see :class:`_Brackets`) stays within a millimetre for this step.
     """
     period_s = min(s.period_min for s in satellites) * 60.0
-    return float(np.clip(period_s / 32.0, 30.0, 300.0))
-
-
-# event kinds found on the grid
-_RISE, _SET, _CULM, _UP_AT_START, _UP_AT_END = range(5)
-
-
-def _grid_events(stations: _Stations, sats_idx, r, v, seconds, step_s):
-    """Bracket every rise, set and culmination of one chunk of satellites, all stations."""
-    kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
-    n, k_count = r.shape[:2]
-    # coordinate-major copies make the per-station dot products fast matrix-vector products
-    rt = np.ascontiguousarray(r.reshape(-1, 3).T)
-    vt = np.ascontiguousarray(v.reshape(-1, 3).T)
-    r2 = np.einsum("kj,kj->j", rt, rt)
-    rv = np.einsum("kj,kj->j", rt, vt)
-
-    r_flat, v_flat = r.reshape(-1, 3), v.reshape(-1, 3)
-
-    def bracket(i, k0, k1, m):
-        h = seconds[k1] - seconds[k0]
-        j0, j1 = i * k_count + k0, i * k_count + k1  # rows of the (satellite, sample) grid
-        return _Brackets(stations, sats_idx[i], np.full(i.size, m), seconds[k0], h,
-                         r_flat.take(j0, axis=0), v_flat.take(j0, axis=0),
-                         r_flat.take(j1, axis=0), v_flat.take(j1, axis=0))
-
-    def changes(mask, falling_only=False):
-        """(row, sample) of every k where ``mask`` changes between k and k + 1."""
-        after, before = mask[:, 1:], mask[:, :-1]
-        flips = (before & ~after) if falling_only else (before != after)
-        return np.divmod(np.flatnonzero(flips), k_count - 1)
-
-    shape = (n, k_count)
-    for m, station in enumerate(stations.stations):
-        site, up = stations.sites[m], stations.bases[m, 2]
-        # per sample: u = rho.up, rng2 = |rho|^2, rho_v = rho.v, v_up = v.up (rho = r - site)
-        rng2 = (r2 + site @ site - 2.0 * (site @ rt)).reshape(shape)
-        u = (up @ rt - site @ up).reshape(shape)
-        rho_v = (rv - site @ vt).reshape(shape)
-        v_up = (up @ vt).reshape(shape)
-        # d(el)/dt has the sign of v_up rng^2 - u rho_v (no square roots on the whole grid)
-        rising = v_up * rng2 > u * rho_v
-
-        def el_and_rate(i, k):
-            rng = np.sqrt(rng2[i, k])
-            sel = u[i, k] / rng
-            cos_el = np.sqrt(np.maximum(1.0 - sel * sel, 1e-300))
-            num = v_up[i, k] - sel * rho_v[i, k] / rng
-            return np.degrees(np.arcsin(np.clip(sel, -1, 1))), np.degrees(num / (rng * cos_el))
-
-        if stations.masked[m]:
-            rho = r - site
-            az = np.degrees(np.arctan2(rho @ stations.bases[m, 0], rho @ stations.bases[m, 1])) % 360.0
-            above = u >= np.sin(np.radians(station.horizon_deg(az))) * np.sqrt(rng2)
-
-            def g_at(i, k):
-                return el_and_rate(i, k)[0] - station.horizon_deg(az[i, k])
-        else:
-            # sin(el) >= sin(floor), i.e. u |u| >= sin(floor) |sin(floor)| rng^2
-            s_floor = np.sin(np.radians(station.min_elevation_deg))
-            above = u * np.abs(u) >= (s_floor * abs(s_floor)) * rng2
-
-            def g_at(i, k):
-                return el_and_rate(i, k)[0] - station.min_elevation_deg
-
-        i_all, k_all = changes(above)
-        rise_mask = above[i_all, k_all + 1]
-        for kind, sel in ((_RISE, rise_mask), (_SET, ~rise_mask)):
-            i, k = i_all[sel], k_all[sel]
-            g0, g1 = g_at(i, k), g_at(i, k + 1)
-            h = seconds[k + 1] - seconds[k]
-            tau = _cubic_guess(g0, g1, el_and_rate(i, k)[1], el_and_rate(i, k + 1)[1], h, False)
-            kinds.append(np.full(i.size, kind))
-            parts.append(bracket(i, k, k + 1, m))
-            f_lo.append(g0)
-            f_hi.append(g1)
-            guess.append(seconds[k] + tau * h)
-        i, k = changes(rising, falling_only=True)
-        el0, rate0 = el_and_rate(i, k)
-        el1, rate1 = el_and_rate(i, k + 1)
-        # concave between the samples: el(t) <= min(el_k + rate_k h, el_k+1 - rate_k+1 h);
-        # keep maxima that may clear the lowest floor, with 0.5 deg to spare. On the
-        # low wing of a high pass elevation is convex and that bound fails, so a maximum
-        # with a bracket end above the floor (one of every pass seen on the grid) is kept
-        h = seconds[k + 1] - seconds[k]
-        keep = np.minimum(el0 + rate0 * h, el1 - rate1 * h) > station.min_elevation_deg - 0.5
-        low = np.flatnonzero(~keep)
-        keep[low] = above[i[low], k[low]] | above[i[low], k[low] + 1]
-        i, k, h = i[keep], k[keep], h[keep]
-        tau = _cubic_guess(el0[keep], el1[keep], rate0[keep], rate1[keep], h, True)
-        kinds.append(np.full(i.size, _CULM))
-        parts.append(bracket(i, k, k + 1, m))
-        f_lo.append(rate0[keep])
-        f_hi.append(rate1[keep])
-        guess.append(seconds[k] + tau * h)
-        for kind, col in ((_UP_AT_START, 0), (_UP_AT_END, k_count - 1)):
-            i = np.flatnonzero(above[:, col])
-            kk = np.full(i.size, col)
-            kinds.append(np.full(i.size, kind))
-            parts.append(bracket(i, kk, kk, m))
-            f_lo.append(g_at(i, kk))
-            f_hi.append(g_at(i, kk))
-            guess.append(np.full(i.size, seconds[col]))
-    return kinds, parts, f_lo, f_hi, guess
+    return float(np.clip(period_s / 16.0, 30.0, 300.0))
 
 
 def find_passes(
@@ -457,16 +272,16 @@ def find_passes(
     base = TimeBase.for_span(t0, seconds[-1])
     geo = _Stations(stas)
     cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0))
-    tables, group = [], None
+    groups, group = [], None
     kinds, parts, f_lo, f_hi, guess = [], [], [], [], []
 
     def assemble():  # the passes of one group of satellites over the whole span
-        tables.append(_valid_rows(_assemble(
-            _Brackets.concat(parts, geo), sats, stas, t0, seconds[-1], cat(kinds).astype(int),
-            cat(f_lo), cat(f_hi), cat(guess), dark_sun_elevation_deg), sats, stas))
+        groups.append(_valid_rows(_assemble(
+            _Brackets.concat(parts, geo), sats, stas, seconds[-1], cat(kinds).astype(np.int64),
+            cat(f_lo), cat(f_hi), cat(guess)), sats, geo))
         for acc in (kinds, parts, f_lo, f_hi, guess):
             acc.clear()
-        _malloc_trim(sum(len(t) for t in tables))
+        _malloc_trim(sum(len(g["sat"]) for g in groups))
 
     # a group's brackets are refined into rows as soon as its last time piece is in,
     # so memory holds one group's brackets (~2 kB a pass), not the whole search's
@@ -474,36 +289,13 @@ def find_passes(
         if group is not None and idx[0] != group and parts:
             assemble()
         group = idx[0]
-        out = _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, step_s)
+        out = _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1)
         for acc, new in zip((kinds, parts, f_lo, f_hi, guess), out):
             acc.extend(new)
-    if parts or not tables:
+    if parts or not groups:
         assemble()
-    table = tables[0] if len(tables) == 1 else _merge_pass_tables(tables, stas)
-    return PassTable(table, sats, stas, t0, t1)
-
-
-def _merge_pass_tables(tables: list, stas) -> pd.DataFrame:
-    """Pass tables of groups of satellites as one, in :func:`_pass_table`'s order.
-
-    Built column by column, each group's column dropped once taken, so the
-    merge holds about one table, not two (a week of the full catalogue over
-    15 stations is ~6 million rows).
-    """
-    tables = [t for t in tables if len(t)] or tables[:1]
-    station_rank = dict(zip([s.name for s in stas], np.argsort(np.argsort([s.name for s in stas]))))
-    rise_us = np.round(np.concatenate([t["rise_utc"].to_numpy("datetime64[ns]").astype(np.int64)
-                                       for t in tables]) / 1e3)
-    order = np.lexsort((np.concatenate([t["norad_id"].to_numpy(np.int64) for t in tables]),
-                        np.concatenate([t["station"].map(station_rank).to_numpy() for t in tables]),
-                        rise_us))
-    columns = {}
-    for col in tables[0].columns:
-        merged = pd.concat([t.pop(col) for t in tables], ignore_index=True)
-        columns[col] = merged.iloc[order].reset_index(drop=True)
-        del merged
-        _malloc_trim(len(order))
-    return pd.DataFrame(columns, columns=PASS_COLUMNS, copy=False)  # no second copy of 6M rows
+    return PassTable(_pass_table(groups, geo, sats, stas, t0, dark_sun_elevation_deg),
+                     sats, stas, t0, t1)
 
 
 # --- bounded memory and valid rows (robustness; kept apart from the search itself) ---
@@ -554,11 +346,14 @@ def _grid_chunks(n_sats: int, k_count: int, chunk_size: int, progress: bool):
     return tqdm(chunks, desc="propagating", unit="chunk") if progress else chunks
 
 
-def _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, step_s):
-    """:func:`_grid_events` of one chunk; a satellite whose track ended before ``k0`` stays ended.
+def _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1):
+    """The brackets of satellites ``idx`` over samples ``k0:k1`` of the grid, all stations
+    (:func:`~orbitqkd.core.passkernels.grid_brackets`).
 
-    Events 'up at the start/end of the span' are kept only from the chunks
-    that hold the span's first / last sample.
+    A satellite whose track ended before ``k0`` stays ended. Events 'up at the
+    start/end of the span' come only from the chunks that hold the span's
+    first / last sample. Returns one-element lists of (kinds, brackets, f_lo,
+    f_hi, first guesses).
     """
     satrecs = [sats[i].satrec for i in idx]
     # coarse probes of the rest of the span, propagated with the chunk, carry an SGP4 error
@@ -568,33 +363,35 @@ def _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, step_s):
     sec = seconds[k0:k1]
     r, v = propagate_ecef(satrecs, base, np.concatenate([before, sec, after]))
     cut = slice(before.size, before.size + sec.size)
-    r, v = np.ascontiguousarray(r[:, cut]), np.ascontiguousarray(v[:, cut])
-    kinds, parts, f_lo, f_hi, guess = _grid_events(geo, idx, r, v, sec, step_s)
-    keep = [not ((k.size and k[0] == _UP_AT_START and k0 > 0)
-                 or (k.size and k[0] == _UP_AT_END and k1 < seconds.size)) for k in kinds]
-    return tuple([x for x, ok in zip(xs, keep) if ok]
-                 for xs in (kinds, parts, f_lo, f_hi, guess))
+    # coordinate-major copies: the compiled sweep reads each coordinate's samples in a row
+    r = np.ascontiguousarray(r[:, cut].transpose(0, 2, 1))
+    v = np.ascontiguousarray(v[:, cut].transpose(0, 2, 1))
+    gravity = np.array([(s.mu, s.j2, s.radiusearthkm) for s in satrecs], dtype=float).reshape(-1, 3)
+    count, arrays = passkernels.grid_brackets(r, v, sec, gravity, EARTH_ROTATION_RAD_S,
+                                              *geo.tables(), k0 == 0, k1 == seconds.size)
+    sat, sta, s0, kind, f_lo, f_hi, guess, state = (a[:count] for a in arrays)
+    one_sample = (kind == _UP_AT_START) | (kind == _UP_AT_END)
+    s1 = np.where(one_sample, s0, s0 + 1)
+    brackets = _Brackets(geo, idx[sat], sta, sec[s0], sec[s1] - sec[s0], state)
+    return [kind], [brackets], [f_lo], [f_hi], [guess]
 
 
-def _valid_rows(table: pd.DataFrame, sats, stas) -> pd.DataFrame:
+def _valid_rows(rows: dict, sats, geo: _Stations) -> dict:
     """Drop passes whose times or geometry are not finite or not physical.
 
-    A pass row needs finite rise, culmination and set times, elevation and
-    range, and a range no larger than the farthest the satellite can be from
-    the station (:data:`~orbitqkd.core.orbits.APOGEE_MARGIN` x apogee radius
-    plus the station's geocentric radius): an impossible state is never a row.
+    A pass needs finite rise, culmination and set times, elevation and range,
+    and a range no larger than the farthest the satellite can be from the
+    station (:data:`~orbitqkd.core.orbits.APOGEE_MARGIN` x apogee radius plus
+    the station's geocentric radius): an impossible state is never a row.
+    ``rows`` holds one array per column of :func:`_assemble`.
     """
-    if not len(table):
-        return table
-    limit = {s.norad_id: APOGEE_MARGIN * apogee_radius_km([s.satrec])[0] for s in sats}
-    bound = table["norad_id"].map(limit).to_numpy(float) + EARTH_MEAN_RADIUS_KM + 10.0
-    ok = np.ones(len(table), bool)
-    for col in ("rise_utc", "culmination_utc", "set_utc"):
-        ok &= table[col].notna().to_numpy()
-    for col in ("max_elevation_deg", "duration_s", "min_range_km"):
-        ok &= np.isfinite(table[col].to_numpy(float))
-    ok &= table["min_range_km"].to_numpy(float) <= bound
-    return table if ok.all() else table[ok].reset_index(drop=True)
+    limit = APOGEE_MARGIN * apogee_radius_km([s.satrec for s in sats]) + EARTH_MEAN_RADIUS_KM + 10.0
+    rng = np.minimum.reduce([rows["rise_range_km"], rows["culmination_range_km"],
+                             rows["set_range_km"]])
+    ok = rng <= limit[rows["sat"]]  # False for NaN
+    for col in ("t_rise", "t_culmination", "t_set", "culmination_elevation_deg"):
+        ok &= np.isfinite(rows[col])
+    return rows if ok.all() else {k: a[ok] for k, a in rows.items()}
 
 
 def _at(values, j):
@@ -608,117 +405,156 @@ def _at(values, j):
     return np.where(j >= 0, values[np.maximum(j, 0)], -np.inf)
 
 
-def _assemble(br: _Brackets, sats, stas, t0, span_s, kind, f_lo, f_hi, guess, dark_deg):
-    """Refine the brackets and pair rises with sets into passes."""
+def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dict:
+    """Refine the brackets and pair rises with sets into passes: one array per column.
+
+    Every bracket gives one event (refined, or for a pass in progress at the
+    span's ends its single sample); a grazing pass adds a rise and a set. The
+    events carry their look angles, so the table needs no further evaluation.
+    Columns: ``sat``, ``sta`` (indices), ``t_rise``, ``t_culmination``, ``t_set``
+    [s after the span's start], the azimuth [deg] and range [km] at each
+    (``rise_azimuth_deg``, ``rise_range_km`` ...), ``culmination_elevation_deg``,
+    ``starts_before``, ``ends_after``.
+    """
     n_sta = len(stas)
+    lo, hi = br.t0, br.t0 + br.h
+    n_br = kind.size
+    ev = np.empty((5, n_br))  # time [s], elevation - floor, elevation, azimuth, range of each event
+    solve = np.flatnonzero((kind == _RISE) | (kind == _SET) | (kind == _CULM) | (kind == _FLOOR_MAX))
+    target = np.select([kind[solve] == _CULM, kind[solve] == _FLOOR_MAX],
+                       [ELEVATION_MAX, CLEARANCE_MAX], CROSSING)
+    t, g, _, el, az, rng = br.solve(solve, lo[solve], hi[solve], f_lo[solve], f_hi[solve], target,
+                                    guess[solve])
+    ev[:, solve] = t, g, el, az, rng
+    fixed = np.flatnonzero((kind == _UP_AT_START) | (kind == _UP_AT_END))
+    g, _, el, az, rng = br.evaluate(fixed, lo[fixed])
+    ev[:, fixed] = lo[fixed], g, el, az, rng
+    ev_row = np.arange(n_br)  # the bracket of each event
     pair = br.sat * n_sta + br.sta
     big = span_s + 10.0
-    lo, hi = br.t0, br.t0 + br.h
+    t_ev = ev[0]
 
-    solve = np.flatnonzero((kind == _RISE) | (kind == _SET) | (kind == _CULM))
-    t_ev = lo.copy()
-    t_ev[solve] = _solve_events(lambda rows, t: br.residual(solve[rows], t), lo[solve], hi[solve],
-                                f_lo[solve], f_hi[solve], kind[solve] == _CULM, guess[solve])
     culm = np.flatnonzero(kind == _CULM)
     t_culm = t_ev[culm]
-    g_culm = br.residual(culm, t_culm)[0]
 
     # rises and sets (with passes in progress at the span's ends) alternate for each pair
     is_rise = (kind == _RISE) | (kind == _UP_AT_START)
     is_set = (kind == _SET) | (kind == _UP_AT_END)
-    rise_order = np.argsort(pair[is_rise] * big + t_ev[is_rise], kind="stable")
-    set_order = np.argsort(pair[is_set] * big + t_ev[is_set], kind="stable")
-    rise_rows = np.flatnonzero(is_rise)[rise_order]
-    set_rows = np.flatnonzero(is_set)[set_order]
-    if rise_rows.size != set_rows.size:  # cannot happen: crossings alternate on the grid
+    p_rise = np.flatnonzero(is_rise)[np.argsort(pair[is_rise] * big + t_ev[is_rise], kind="stable")]
+    p_set = np.flatnonzero(is_set)[np.argsort(pair[is_set] * big + t_ev[is_set], kind="stable")]
+    if p_rise.size != p_set.size:  # cannot happen: crossings alternate on the grid
         raise RuntimeError("internal error: unmatched rise and set brackets")
-    rise_key = pair[rise_rows] * big + t_ev[rise_rows]
-    set_key = pair[set_rows] * big + t_ev[set_rows]
+    rise_key = pair[p_rise] * big + t_ev[p_rise]
+    set_key = pair[p_set] * big + t_ev[p_set]
 
-    # grazing passes: a culmination above the floor outside every pass found on the grid
+    # grazing passes: a maximum above the floor outside every pass found on the grid (of
+    # elevation, or under a mask of the clearance above it); one per bracket interval
+    peak = np.flatnonzero((kind == _CULM) | (kind == _FLOOR_MAX))
+    p_key = pair[peak] * big + t_ev[peak]
+    j = np.searchsorted(rise_key, p_key, side="right") - 1
+    inside = (j >= 0) & (p_key <= _at(set_key, j))
+    graze = peak[(ev[1, peak] > 0) & ~inside]
+    order = np.lexsort((-ev[1, graze], lo[graze], pair[graze]))
+    graze = graze[order]
+    first = np.ones(graze.size, bool)
+    first[1:] = (pair[graze][1:] != pair[graze][:-1]) | (lo[graze][1:] != lo[graze][:-1])
+    graze = graze[first]
     c_key = pair[culm] * big + t_culm
-    j = np.searchsorted(rise_key, c_key, side="right") - 1
-    inside = (j >= 0) & (c_key <= _at(set_key, j))
-    graze = np.flatnonzero((g_culm > 0) & ~inside)
-    p_rise_br, p_set_br = rise_rows, set_rows
-    t_rise, t_set = t_ev[rise_rows], t_ev[set_rows]
     if graze.size:
-        rows = culm[graze]
-        gt = t_culm[graze]
-        g_lo = br.residual(rows, lo[rows])[0]
-        g_hi = br.residual(rows, hi[rows])[0]
-        both_rows = np.concatenate([rows, rows])
-        both = _solve_events(lambda rr, t: br.residual(both_rows[rr], t),
-                             np.concatenate([lo[rows], gt]), np.concatenate([gt, hi[rows]]),
-                             np.concatenate([g_lo, g_culm[graze]]),
-                             np.concatenate([g_culm[graze], g_hi]), False)
-        p_rise_br = np.concatenate([p_rise_br, rows])
-        p_set_br = np.concatenate([p_set_br, rows])
-        t_rise = np.concatenate([t_rise, both[:rows.size]])
-        t_set = np.concatenate([t_set, both[rows.size:]])
-        order = np.argsort(pair[p_rise_br] * big + t_rise, kind="stable")
-        p_rise_br, p_set_br, t_rise, t_set = (a[order] for a in (p_rise_br, p_set_br, t_rise, t_set))
-    rise_key = pair[p_rise_br] * big + t_rise
-    set_key = pair[p_set_br] * big + t_set
+        rows = graze
+        gt = t_ev[graze]
+        # (elevation - floor) at the bracket's ends and at the maximum, in the solver's units
+        sta = br.sta[rows]
+        g_lo, gc, g_hi = (crossing_clearance(g, br.stations.min_el[sta], br.stations.masked[sta])
+                          for g in (br.residual(rows, lo[rows])[0], ev[1, graze],
+                                    br.residual(rows, hi[rows])[0]))
+        ends_lo, ends_hi = np.concatenate([lo[rows], gt]), np.concatenate([gt, hi[rows]])
+        f_ends_lo, f_ends_hi = np.concatenate([g_lo, gc]), np.concatenate([gc, g_hi])
+        with np.errstate(divide="ignore", invalid="ignore"):  # first guess: regula falsi
+            x0 = ends_lo - f_ends_lo * (ends_hi - ends_lo) / (f_ends_hi - f_ends_lo)
+        t, g, _, el, az, rng = br.solve(np.concatenate([rows, rows]), ends_lo, ends_hi,
+                                        f_ends_lo, f_ends_hi, CROSSING, x0)
+        new = n_br + np.arange(2 * rows.size)
+        ev = np.concatenate([ev, np.array([t, g, el, az, rng])], axis=1)
+        ev_row = np.concatenate([ev_row, rows, rows])
+        t_ev = ev[0]
+        p_rise = np.concatenate([p_rise, new[:rows.size]])
+        p_set = np.concatenate([p_set, new[rows.size:]])
+        order = np.argsort(pair[ev_row[p_rise]] * big + t_ev[p_rise], kind="stable")
+        p_rise, p_set = p_rise[order], p_set[order]
+    rise_key = pair[ev_row[p_rise]] * big + t_ev[p_rise]
+    set_key = pair[ev_row[p_set]] * big + t_ev[p_set]
 
-    # culmination: the highest refined maximum inside the pass, else the higher end
+    # culmination: the highest refined maximum of elevation inside the pass, else the higher end
+    el_culm = ev[2, culm]
     j = np.searchsorted(rise_key, c_key, side="right") - 1
     ok = (j >= 0) & (c_key <= _at(set_key, j))
     best = np.full(rise_key.size, -np.inf)
-    np.maximum.at(best, j[ok], g_culm[ok])
-    p_culm_br = np.full(rise_key.size, -1)
-    t_best = np.full(rise_key.size, np.nan)
-    winner = ok & (g_culm == _at(best, j))
-    t_best[j[winner]] = t_culm[winner]
-    p_culm_br[j[winner]] = culm[winner]
-    none = np.flatnonzero(np.isnan(t_best))
-    if none.size:
-        el_r = br.evaluate(p_rise_br[none], t_rise[none])[2]
-        el_s = br.evaluate(p_set_br[none], t_set[none])[2]
-        use_rise = el_r >= el_s
-        t_best[none] = np.where(use_rise, t_rise[none], t_set[none])
-        p_culm_br[none] = np.where(use_rise, p_rise_br[none], p_set_br[none])
+    np.maximum.at(best, j[ok], el_culm[ok])
+    p_culm = np.full(rise_key.size, -1)
+    winner = ok & (el_culm == _at(best, j))
+    p_culm[j[winner]] = culm[winner]
+    none = np.flatnonzero(p_culm < 0)
+    p_culm[none] = np.where(ev[2, p_rise[none]] >= ev[2, p_set[none]], p_rise[none], p_set[none])
 
-    starts_before = kind[p_rise_br] == _UP_AT_START
-    ends_after = kind[p_set_br] == _UP_AT_END
-    return _pass_table(br, sats, stas, t0, (p_rise_br, p_culm_br, p_set_br),
-                       (t_rise, t_best, t_set), starts_before, ends_after, dark_deg)
+    first = ev_row[p_rise]
+    rows = {"sat": br.sat[first], "sta": br.sta[first],
+            "starts_before": kind[first] == _UP_AT_START,
+            "ends_after": kind[ev_row[p_set]] == _UP_AT_END}
+    for name, p in (("rise", p_rise), ("culmination", p_culm), ("set", p_set)):
+        rows[f"t_{name}"] = ev[0, p]
+        rows[f"{name}_azimuth_deg"] = ev[3, p]
+        rows[f"{name}_range_km"] = ev[4, p]
+    rows["culmination_elevation_deg"] = ev[2, p_culm]
+    return rows
 
 
-def _pass_table(br, sats, stas, t0, rows3, times3, starts_before, ends_after, dark_deg):
-    """One row per pass, sorted by rise time, station name and NORAD id."""
-    p_sat, p_sta = br.sat[rows3[0]], br.sta[rows3[0]]
-    norad = np.array([s.norad_id for s in sats], dtype=np.int64)[p_sat]
+def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.DataFrame:
+    """One row per pass of every group (:func:`_assemble`), sorted by rise time,
+    station name and NORAD id.
+
+    Built column by column, each group's array dropped once taken, so memory
+    holds about one table, not two (a week of the full catalogue over 15
+    stations is ~6 million rows).
+    """
+    def take(name):
+        column = np.concatenate([g.pop(name) for g in groups])
+        return column[order] if order is not None else column
+
+    order = None
+    p_sat, p_sta, t_rise = take("sat"), take("sta"), take("t_rise")
+    norad_ids = np.array([s.norad_id for s in sats], dtype=np.int64)
     station_rank = np.argsort(np.argsort([s.name for s in stas]))
     # the same order as sorting the table by (rise_utc, station, norad_id): rise to the µs
-    order = np.lexsort((norad, station_rank[p_sta], np.round(times3[0] * 1e6)))
-    rows3 = [r[order] for r in rows3]
-    t_rise, t_culm, t_set = (t[order] for t in times3)
-    p_sat, p_sta, norad = p_sat[order], p_sta[order], norad[order]
-    n = t_rise.size
-    looks = [br.evaluate(rows, t)[2:] for rows, t in zip(rows3, (t_rise, t_culm, t_set))]
-    sun_el = np.zeros(n)
-    if n:
+    order = np.lexsort((norad_ids[p_sat], station_rank[p_sta], np.round(t_rise * 1e6)))
+    p_sat, p_sta, t_rise = p_sat[order], p_sta[order], t_rise[order]
+    t_culm, t_set = take("t_culmination"), take("t_set")
+    sun_el = np.zeros(t_rise.size)
+    if t_rise.size:
         sun, _ = sun_moon_ecef_km(t0, t_culm)
-        sun_el = body_elevation_deg(sun, br.stations.sites[p_sta], br.stations.bases[p_sta, 2])
-    return pd.DataFrame({
-        "satellite": np.array([s.name for s in sats], dtype=object)[p_sat],
-        "norad_id": norad,
-        "station": np.array([s.name for s in stas], dtype=object)[p_sta],
+        sun_el = body_elevation_deg(sun, geo.sites[p_sta], geo.bases[p_sta, 2])
+    columns = {
+        "satellite": pd.Index([s.name for s in sats]).take(p_sat),
+        "norad_id": norad_ids[p_sat],
+        "station": pd.Index([s.name for s in stas]).take(p_sta),
         "rise_utc": timestamps(t0, t_rise),
         "culmination_utc": timestamps(t0, t_culm),
         "set_utc": timestamps(t0, t_set),
-        "max_elevation_deg": looks[1][0],
+        "max_elevation_deg": take("culmination_elevation_deg"),
         "duration_s": t_set - t_rise,
-        "min_range_km": np.minimum.reduce([lk[2] for lk in looks]) if n else np.zeros(0),
-        "rise_azimuth_deg": looks[0][1],
-        "culmination_azimuth_deg": looks[1][1],
-        "set_azimuth_deg": looks[2][1],
+        "min_range_km": np.minimum(np.minimum(take("rise_range_km"), take("culmination_range_km")),
+                                   take("set_range_km")),
+        "rise_azimuth_deg": take("rise_azimuth_deg"),
+        "culmination_azimuth_deg": take("culmination_azimuth_deg"),
+        "set_azimuth_deg": take("set_azimuth_deg"),
         "sun_elevation_deg": sun_el,
         "dark": sun_el < dark_deg,
-        "starts_before_window": np.asarray(starts_before)[order],
-        "ends_after_window": np.asarray(ends_after)[order],
-    }, columns=PASS_COLUMNS)
+        "starts_before_window": take("starts_before"),
+        "ends_after_window": take("ends_after"),
+    }
+    del t_rise, t_culm, t_set
+    _malloc_trim(len(p_sat))
+    return pd.DataFrame(columns, columns=PASS_COLUMNS, copy=False)
 
 
 TRACK_COLUMNS = [
