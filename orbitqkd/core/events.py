@@ -196,14 +196,14 @@ def check_stations(stations) -> tuple[GroundStation, ...]:
 
 
 def default_step_s(satellites) -> float:
-    """Coarse grid step [s]: 1/16 of the shortest orbital period, within 30-300 s.
+    """Coarse grid step [s]: 1/16 of the shortest orbital period, within 30-360 s.
 
-    300 s for LEO. Culminations are bracketed by sign changes of the elevation
+    About 350 s for LEO. Culminations are bracketed by sign changes of the elevation
     rate, which needs a few samples per half orbit; the quintic Hermite
     interpolation (see :class:`_Brackets`) stays within a millimetre for this step.
     """
     period_s = min(s.period_min for s in satellites) * 60.0
-    return float(np.clip(period_s / 16.0, 30.0, 300.0))
+    return float(np.clip(period_s / 16.0, 30.0, 360.0))
 
 
 def find_passes(

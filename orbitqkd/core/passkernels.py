@@ -24,7 +24,8 @@ References
 .. [2] Vallado, *Fundamentals of Astrodynamics and Applications*, 4th ed.
    (2013), p. 594 (J2 acceleration), Algorithm 27 (look angles).
 .. [3] Press et al., *Numerical Recipes*, 3rd ed. (2007), sect. 9.4 (``rtsafe``:
-   Newton steps kept inside a bracket).
+   Newton steps kept inside a bracket); the fallback is the Illinois variant of
+   regula falsi (Dowell & Jarratt 1971, BIT 11, 168).
 """
 
 from __future__ import annotations
@@ -565,6 +566,7 @@ def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el,
         x = b
     if fa == 0.0 or fb == 0.0 or not b - a > tol_s:
         return x
+    wa, wb, last = fa, fb, 0
     for _ in range(max_iter):
         tau = (x - t0) / h if h > 0.0 else 0.0
         rx, ry, rz, vx, vy, vz = hermite(s, h, tau)
@@ -584,24 +586,33 @@ def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el,
                 f = g_rate
                 df = (f - f_prev) / (x - x_prev)
             df_deg = df
+        # keep the root bracketed; Illinois: an end kept twice in a row has its value halved
+        # in the regula falsi point, so the bracket shrinks from both sides
         if _sign(f) == _sign(fa):
-            a, fa = x, f
+            a, fa, wa = x, f, f
+            if last == 1:
+                wb *= 0.5
+            last = 1
         else:
-            b, fb = x, f
+            b, fb, wb = x, f, f
+            if last == -1:
+                wa *= 0.5
+            last = -1
         x_new = x - f / df
-        falsi = a - fa * (b - a) / (fb - fa)
         bad = not math.isfinite(x_new) or x_new <= a or x_new >= b
         if bad:
-            x_new = falsi
-        if not math.isfinite(x_new):
+            x_new = a - wa * (b - a) / (wb - wa)
+        if not math.isfinite(x_new) or x_new <= a or x_new >= b:
             x_new = 0.5 * (a + b)
         x_prev, f_prev = x, f
         step = abs(x_new - x)
         x = x_new
         # a Newton step of s seconds leaves an error ~ |f''/2f'| s^2; away from grazing
         # geometry (|f'| > 0.02 deg/s) elevation has |f''/2f'| < 0.02 /s, so a crossing
-        # step under 0.2 s is the last (error < 1e-3 s)
-        newton_done = not bad and abs(df_deg) > 0.02 and step < (0.2 if c == CROSSING else 0.02)
-        if f == 0.0 or step < tol_s or b - a < tol_s or not math.isfinite(f) or newton_done:
+        # step under 0.2 s is the last (error < 1e-3 s). A short regula falsi step says
+        # nothing of the error: only the bracket's width does.
+        newton_done = not bad and (step < tol_s or (abs(df_deg) > 0.02
+                                                   and step < (0.2 if c == CROSSING else 0.02)))
+        if f == 0.0 or b - a < tol_s or not math.isfinite(f) or newton_done:
             break
     return x
