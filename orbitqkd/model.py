@@ -246,9 +246,9 @@ def walker_delta(
 def epoch_age_days(satellites, times_utc) -> np.ndarray:
     """Largest |time − epoch| [days] for each satellite over ``times_utc``."""
     ts = pd.DatetimeIndex(pd.to_datetime(times_utc, utc=True))
-    lo, hi = ts.min(), ts.max()
-    return np.array([max(abs((lo - s.epoch).total_seconds()), abs((hi - s.epoch).total_seconds()))
-                     for s in satellites]) / DAY_S
+    epoch_ns = np.array([s.epoch.value for s in satellites], dtype=np.int64)  # UTC [ns]
+    lo_ns, hi_ns = ts.min().value, ts.max().value
+    return np.maximum(np.abs(lo_ns - epoch_ns), np.abs(hi_ns - epoch_ns)) / 1e9 / DAY_S
 
 
 def parse_horizon_mask(text: str, field: str) -> tuple[tuple[float, float], ...]:
@@ -727,13 +727,14 @@ class PassTable:
         for k, s in enumerate(self.satellites):
             by_norad.setdefault(s.norad_id, []).append(k)
         # resolve each distinct (norad_id, satellite) once, not row by row
-        code = self.table.groupby(["norad_id", "satellite"], sort=False,
-                                  observed=True).ngroup().to_numpy()
-        _, first = np.unique(code, return_index=True)  # a row of each group, by code
+        norad_code, norads = pd.factorize(self.table["norad_id"])
+        name_code, names = pd.factorize(self.table["satellite"])
+        code, _ = pd.factorize(norad_code.astype(np.int64) * (len(names) + 1) + name_code)
+        first = np.empty(code.max(initial=-1) + 1, int)
+        first[code[::-1]] = np.arange(code.size)[::-1]  # the first row of each pair
         resolved = np.empty(len(first), int)
-        norads = self.table["norad_id"].to_numpy()[first]
-        names = self.table["satellite"].to_numpy()[first]
-        for g, (norad, name) in enumerate(zip(norads, names)):
+        for g, (norad, name) in enumerate(zip(np.asarray(norads)[norad_code[first]],
+                                              np.asarray(names)[name_code[first]])):
             k = by_key.get((int(norad), str(name)))
             if k is None:
                 ks = by_norad.get(int(norad), [])
