@@ -405,6 +405,11 @@ def _at(values, j):
     return np.where(j >= 0, values[np.maximum(j, 0)], -np.inf)
 
 
+#: What the refinement solves for each kind of bracket (indexed by kind)
+_TARGET = np.full(6, CROSSING, dtype=np.int64)
+_TARGET[_CULM], _TARGET[_FLOOR_MAX] = ELEVATION_MAX, CLEARANCE_MAX
+
+
 def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dict:
     """Refine the brackets and pair rises with sets into passes: one array per column.
 
@@ -419,16 +424,10 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
     n_sta = len(stas)
     lo, hi = br.t0, br.t0 + br.h
     n_br = kind.size
-    ev = np.empty((5, n_br))  # time [s], elevation - floor, elevation, azimuth, range of each event
-    solve = np.flatnonzero((kind == _RISE) | (kind == _SET) | (kind == _CULM) | (kind == _FLOOR_MAX))
-    target = np.select([kind[solve] == _CULM, kind[solve] == _FLOOR_MAX],
-                       [ELEVATION_MAX, CLEARANCE_MAX], CROSSING)
-    t, g, _, el, az, rng = br.solve(solve, lo[solve], hi[solve], f_lo[solve], f_hi[solve], target,
-                                    guess[solve])
-    ev[:, solve] = t, g, el, az, rng
-    fixed = np.flatnonzero((kind == _UP_AT_START) | (kind == _UP_AT_END))
-    g, _, el, az, rng = br.evaluate(fixed, lo[fixed])
-    ev[:, fixed] = lo[fixed], g, el, az, rng
+    # time [s], elevation - floor, elevation, azimuth, range of each bracket's event (a bracket
+    # of one sample, a pass in progress at the span's ends, is its own event)
+    t, g, _, el, az, rng = br.solve(np.arange(n_br), lo, hi, f_lo, f_hi, _TARGET[kind], guess)
+    ev = np.array([t, g, el, az, rng])
     ev_row = np.arange(n_br)  # the bracket of each event
     pair = br.sat * n_sta + br.sta
     big = span_s + 10.0
