@@ -150,3 +150,24 @@ def test_horizon_mask_passes_match_a_1_s_brute_force_count(walled):
             assert np.min(np.abs(rises - a), initial=np.inf) < 1.5, (sat.name, a)
         for r in long_rises:
             assert min((abs(a - r) for a, _ in spans), default=np.inf) < 1.5, (sat.name, r)
+
+
+def test_decaying_element_set_is_searched_finely():
+    """STARLINK-30559's elements (perigee 193 km, B* 0.0038) give an SGP4 velocity 2.6 m/s
+    off the rate of its SGP4 position: the interpolant put its 32 s graze over Xinglong
+    0.14 s off on the default grid. Such element sets are found (and only they: the other
+    satellites here are not) and searched on a 4x finer grid with differenced positions."""
+    from orbitqkd.core.events import _rough_velocity
+    from orbitqkd.core.orbits import TimeBase
+
+    sats = [s for s in load_satellites("active") if s.norad_id in (58039, 25544, 43013)]
+    base = TimeBase.for_span(pd.Timestamp("2026-03-19T00:00Z"), 86400.0)
+    assert [s.norad_id for s, rough in zip(sats, _rough_velocity(sats, base, 43200.0)) if rough] \
+        == [58039]
+    station = get_stations(["Xinglong"])[0]
+    p = find_passes(sats, [station], "2026-03-19", days=1).table
+    graze = p[(p.norad_id == 58039) & (p.duration_s < 60)]
+    assert len(graze) == 1 and graze.duration_s.iloc[0] == pytest.approx(31.39, abs=0.05)
+    rough = [s for s in sats if s.norad_id == 58039][0]
+    for when in (graze.rise_utc.iloc[0], graze.set_utc.iloc[0]):
+        assert crossing_error_s(rough, station, when) < 0.05
