@@ -552,6 +552,10 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
     return rows
 
 
+#: Culminations whose Sun elevation is computed together
+_SUN_PIECE = 500_000
+
+
 def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.DataFrame:
     """One row per pass of every group (:func:`_assemble`), sorted by rise time,
     station name and NORAD id.
@@ -560,9 +564,12 @@ def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.Da
     holds about one table, not two (a week of the full catalogue over 15
     stations is ~6 million rows).
     """
-    def take(name):
+    def take(name):  # a column of every group, in table order; the groups' pieces are freed
         column = np.concatenate([g.pop(name) for g in groups])
-        return column[order] if order is not None else column
+        if order is not None:
+            column = column[order]
+        _malloc_trim(column.size)
+        return column
 
     order = None
     p_sat, p_sta, t_rise = take("sat"), take("sta"), take("t_rise")
@@ -573,9 +580,10 @@ def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.Da
     p_sat, p_sta, t_rise = p_sat[order], p_sta[order], t_rise[order]
     t_culm, t_set = take("t_culmination"), take("t_set")
     sun_el = np.zeros(t_rise.size)
-    if t_rise.size:
-        sun, _ = sun_moon_ecef_km(t0, t_culm)
-        sun_el = body_elevation_deg(sun, geo.sites[p_sta], geo.bases[p_sta, 2])
+    for lo in range(0, t_rise.size, _SUN_PIECE):  # in pieces: the ephemeris holds ~200 B a time
+        rows = slice(lo, lo + _SUN_PIECE)
+        sun, _ = sun_moon_ecef_km(t0, t_culm[rows])
+        sun_el[rows] = body_elevation_deg(sun, geo.sites[p_sta[rows]], geo.bases[p_sta[rows], 2])
     columns = {
         "satellite": pd.Index([s.name for s in sats]).take(p_sat),
         "norad_id": norad_ids[p_sat],
