@@ -171,3 +171,21 @@ def test_decaying_element_set_is_searched_finely():
     rough = [s for s in sats if s.norad_id == 58039][0]
     for when in (graze.rise_utc.iloc[0], graze.set_utc.iloc[0]):
         assert crossing_error_s(rough, station, when) < 0.05
+
+
+def test_coordinate_major_rotation_is_teme_to_ecef():
+    """The pass engine's one-pass TEME -> Earth-fixed rotation gives propagate_ecef's
+    numbers, bit for bit, NaN where a state is not valid."""
+    from orbitqkd.core.orbits import propagate_ecef, propagate_teme
+
+    sats = [s.satrec for s in load_satellites("active")[:50]]
+    base = TimeBase.for_span(pd.Timestamp("2026-03-19T00:00Z"), 86400.0)
+    seconds = np.linspace(0.0, 86400.0, 97)
+    r_teme, v_teme, bad = propagate_teme(sats, base, seconds)
+    bad[3, 40:] = True  # as if the track of satellite 3 ended there
+    r, v = passkernels.teme_to_ecef_coordinate_major(r_teme, v_teme, base.gmst_rad(seconds), bad,
+                                                     10, 90, EARTH_ROTATION_RAD_S)
+    r_ref, v_ref = propagate_ecef(sats, base, seconds)
+    r_ref[bad], v_ref[bad] = np.nan, np.nan
+    np.testing.assert_array_equal(r, r_ref[:, 10:90].transpose(0, 2, 1))
+    np.testing.assert_array_equal(v, v_ref[:, 10:90].transpose(0, 2, 1))

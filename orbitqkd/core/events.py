@@ -39,7 +39,7 @@ from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation
 from . import passkernels
 from .orbits import (APOGEE_MARGIN, EARTH_ROTATION_RAD_S, TimeBase, apogee_radius_km,
                      ecef_to_geodetic_altitude_km, enu_basis, look_angles, propagate_ecef,
-                     propagate_one_ecef)
+                     propagate_one_ecef, propagate_teme)
 from .passkernels import CLEARANCE_MAX, CROSSING, ELEVATION_MAX, STATE_COLUMNS, crossing_clearance
 from .passkernels import CULM as _CULM, FLOOR_MAX as _FLOOR_MAX, RISE as _RISE, SET as _SET
 from .passkernels import UP_AT_END as _UP_AT_END, UP_AT_START as _UP_AT_START
@@ -402,14 +402,17 @@ def _grid_chunk_events(geo, sats, idx, base, seconds, k0, k1, differenced=False)
     after = np.linspace(seconds[k1 - 1], seconds[-1], 64)[1:] if k1 < seconds.size else np.zeros(0)
     sec = seconds[k0:k1]
     times = np.concatenate([before, sec, after])
-    r, v = propagate_ecef(satrecs, base, times)
+
+    def earth_fixed(t):  # the chunk's samples, coordinate-major: the compiled sweep's layout
+        r_teme, v_teme, bad = propagate_teme(satrecs, base, t)
+        return passkernels.teme_to_ecef_coordinate_major(
+            r_teme, v_teme, base.gmst_rad(t), bad, before.size, before.size + sec.size,
+            EARTH_ROTATION_RAD_S)
+
+    r, v = earth_fixed(times)
     if differenced:
-        v = (propagate_ecef(satrecs, base, times + _DIFFERENCE_S)[0]
-             - propagate_ecef(satrecs, base, times - _DIFFERENCE_S)[0]) / (2 * _DIFFERENCE_S)
-    cut = slice(before.size, before.size + sec.size)
-    # coordinate-major copies: the compiled sweep reads each coordinate's samples in a row
-    r = np.ascontiguousarray(r[:, cut].transpose(0, 2, 1))
-    v = np.ascontiguousarray(v[:, cut].transpose(0, 2, 1))
+        v = (earth_fixed(times + _DIFFERENCE_S)[0]
+             - earth_fixed(times - _DIFFERENCE_S)[0]) / (2 * _DIFFERENCE_S)
     gravity = np.array([(s.mu, s.j2, s.radiusearthkm) for s in satrecs], dtype=float).reshape(-1, 3)
     count, arrays = passkernels.grid_brackets(r, v, sec, gravity, EARTH_ROTATION_RAD_S,
                                               *geo.tables(), k0 == 0, k1 == seconds.size)

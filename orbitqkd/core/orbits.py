@@ -173,6 +173,19 @@ def teme_to_ecef(r_teme_km, v_teme_km_s, theta_rad):
     return r, v
 
 
+def propagate_teme(satrecs, base: TimeBase, seconds):
+    """TEME position [km] and velocity [km/s] of many satellites at many times, and which
+    samples are not valid (:func:`valid_states`): arrays (N, K, 3), (N, K, 3), (N, K).
+
+    Parameters as :func:`propagate_ecef`, which rotates these to the Earth-fixed frame.
+    """
+    satrecs = list(satrecs)
+    seconds = np.asarray(seconds, dtype=float)
+    err, r, v = SatrecArray(satrecs).sgp4(*base.jd_utc(seconds))
+    bad = ~valid_states(err, r, seconds, epoch_seconds(satrecs, base), apogee_radius_km(satrecs))
+    return r, v, bad
+
+
 def propagate_ecef(satrecs, base: TimeBase, seconds):
     """Earth-fixed position [km] and velocity [km/s] of many satellites at many times.
 
@@ -191,10 +204,8 @@ def propagate_ecef(satrecs, base: TimeBase, seconds):
         SGP4 error (decayed, eccentricity out of range) or impossible state on,
         counting away from the element epoch.
     """
-    satrecs = list(satrecs)
     seconds = np.asarray(seconds, dtype=float)
-    err, r, v = SatrecArray(satrecs).sgp4(*base.jd_utc(seconds))
-    bad = ~valid_states(err, r, seconds, epoch_seconds(satrecs, base), apogee_radius_km(satrecs))
+    r, v, bad = propagate_teme(satrecs, base, seconds)
     r, v = teme_to_ecef(r, v, base.gmst_rad(seconds)[None, :])
     if bad.any():
         r[bad] = np.nan

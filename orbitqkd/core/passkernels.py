@@ -75,6 +75,37 @@ def ecef_acceleration_km_s2(x, y, z, vx, vy, vz, mu, j2, re_km, omega_rad_s):
     return ax, ay, az
 
 
+@numba.njit(**_JIT)
+def teme_to_ecef_coordinate_major(r_teme_km, v_teme_km_s, theta_rad, bad, first, stop,
+                                  omega_rad_s):
+    """:func:`orbitqkd.core.orbits.teme_to_ecef` of samples ``first:stop`` of (N, K, 3)
+    TEME arrays at Greenwich sidereal angles ``theta_rad`` (K,), into coordinate-major
+    (N, 3, stop - first) arrays, NaN where ``bad`` (N, K): the layout
+    :func:`grid_brackets` reads, in one pass (Vallado et al. 2006, AIAA 2006-6753, App. B)."""
+    n, m = r_teme_km.shape[0], stop - first
+    r = np.empty((n, 3, m))
+    v = np.empty((n, 3, m))
+    c = np.cos(theta_rad[first:stop])
+    s = np.sin(theta_rad[first:stop])
+    for i in range(n):
+        for j in range(m):
+            k = first + j
+            if bad[i, k]:
+                for a in range(3):
+                    r[i, a, j] = np.nan
+                    v[i, a, j] = np.nan
+                continue
+            x, y = r_teme_km[i, k, 0], r_teme_km[i, k, 1]
+            vx, vy = v_teme_km_s[i, k, 0], v_teme_km_s[i, k, 1]
+            r[i, 0, j] = c[j] * x + s[j] * y
+            r[i, 1, j] = c[j] * y - s[j] * x
+            r[i, 2, j] = r_teme_km[i, k, 2]
+            v[i, 0, j] = c[j] * vx + s[j] * vy + omega_rad_s * r[i, 1, j]
+            v[i, 1, j] = c[j] * vy - s[j] * vx - omega_rad_s * r[i, 0, j]
+            v[i, 2, j] = v_teme_km_s[i, k, 2]
+    return r, v
+
+
 @numba.njit(**_INLINE)
 def state_row(state, j):
     """Row ``j`` of a (brackets, 18) state array as a tuple."""
