@@ -128,8 +128,10 @@ def hermite(s, h, tau):
 
     ``s`` holds position, velocity and acceleration at the start, then at the
     end (18 numbers). Quintic Hermite interpolation [1]: with |r^(6)| ~ r w^6
-    for LEO (w = 1.1e-3 rad/s), the error is h^6 |r^(6)| / 46080 = 0.2 mm at
-    h = 300 s. A bracket of length 0 is its start.
+    for LEO (w = 1.1e-3 rad/s), the truncation error h^6 |r^(6)| / 46080 is
+    0.2 mm at h = 300 s; SGP4's velocity is not exactly the rate of its
+    position (~0.1 m/s), which leaves about 0.5 m for the ISS at h = 330 s.
+    A bracket of length 0 is its start.
     """
     if h <= 0.0:
         return s[0], s[1], s[2], s[3], s[4], s[5]
