@@ -48,7 +48,7 @@ MinElevationDeg = Annotated[Optional[float], typer.Option(
     min=-5, max=89.9, help="Override every station's minimum elevation in degrees.")]
 SearchStepS = Annotated[Optional[float], typer.Option(
     "--search-step-s", min=0.5, max=600,
-    help="Coarse pass-search step in seconds (default 1/32 of the shortest orbital period).")]
+    help="Coarse pass-search step in seconds (default 1/16 of the shortest orbital period, at most 360).")]
 NightOnly = Annotated[bool, typer.Option(
     "--night-only/--any-time",
     help="Keep only passes with the Sun below -12 deg at the station at culmination, or any "

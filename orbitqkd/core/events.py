@@ -3,7 +3,8 @@
 Algorithm
 ---------
 1. Propagate all satellites on a coarse time grid at once (``SatrecArray``,
-   straight to the Earth-fixed frame, :mod:`orbitqkd.core.orbits`).
+   straight to the Earth-fixed frame, :mod:`orbitqkd.core.orbits`); 1/16 of
+   the shortest period by default (:func:`default_step_s`).
 2. For each station, find on the grid (a) where the elevation above the
    station's floor changes sign (rise and set brackets) and (b) where the
    elevation *rate*, known analytically from the SGP4 velocity, changes from
@@ -11,13 +12,14 @@ Algorithm
    passes shorter than the grid step: a pass is kept when the refined maximum
    clears the floor, even if no grid sample does.
 3. Refine every bracket by safeguarded Newton iteration on the quintic
-   Hermite interpolant of the grid states (no further SGP4 calls).
+   Hermite interpolant of the grid states (positions, velocities and J2
+   accelerations), with no further SGP4 calls.
 
 Steps 2 and 3 are compiled loops (:mod:`orbitqkd.core.passkernels`).
 
 This finds the events Skyfield's ``EarthSatellite.find_events`` finds (same
-SGP4, same TEME frame), see ``tests/test_passes.py`` and
-``scripts/bench_passes.py``.
+SGP4, same TEME frame), see ``tests/test_passes.py``,
+``tests/test_pass_accuracy.py`` and ``scripts/bench_passes.py``.
 """
 
 from __future__ import annotations
@@ -198,9 +200,10 @@ def check_stations(stations) -> tuple[GroundStation, ...]:
 def default_step_s(satellites) -> float:
     """Coarse grid step [s]: 1/16 of the shortest orbital period, within 30-360 s.
 
-    About 350 s for LEO. Culminations are bracketed by sign changes of the elevation
+    330-355 s for LEO. Culminations are bracketed by sign changes of the elevation
     rate, which needs a few samples per half orbit; the quintic Hermite
-    interpolation (see :class:`_Brackets`) stays within a millimetre for this step.
+    interpolation (see :class:`_Brackets`) stays within about half a metre of
+    SGP4 for this step (:func:`~orbitqkd.core.passkernels.hermite`).
     """
     period_s = min(s.period_min for s in satellites) * 60.0
     return float(np.clip(period_s / 16.0, 30.0, 360.0))
