@@ -36,7 +36,6 @@ import numba
 import numpy as np
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-_INLINE = _JIT
 
 # bracket kinds
 RISE, SET, CULM, UP_AT_START, UP_AT_END, FLOOR_MAX = range(6)
@@ -106,7 +105,7 @@ def teme_to_ecef_coordinate_major(r_teme_km, v_teme_km_s, theta_rad, bad, first,
     return r, v
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def state_row(state, j):
     """Row ``j`` of a (brackets, 18) state array as a tuple."""
     return (state[j, 0], state[j, 1], state[j, 2], state[j, 3], state[j, 4], state[j, 5],
@@ -114,7 +113,7 @@ def state_row(state, j):
             state[j, 12], state[j, 13], state[j, 14], state[j, 15], state[j, 16], state[j, 17])
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def station(geometry, m):
     """Row ``m`` of a (stations, 15) geometry array as a tuple."""
     return (geometry[m, 0], geometry[m, 1], geometry[m, 2], geometry[m, 3], geometry[m, 4],
@@ -122,7 +121,7 @@ def station(geometry, m):
             geometry[m, 10], geometry[m, 11], geometry[m, 12], geometry[m, 13], geometry[m, 14])
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def hermite(s, h, tau):
     """Position [km] and velocity [km/s] at ``tau`` in [0, 1] of a bracket ``h`` seconds long.
 
@@ -158,7 +157,7 @@ def hermite(s, h, tau):
     return rx, ry, rz, vx, vy, vz
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def hermite_acceleration(s, h, tau):
     """Acceleration [km/s^2] of the :func:`hermite` interpolant at ``tau`` (its second derivative)."""
     if h <= 0.0:
@@ -176,7 +175,7 @@ def hermite_acceleration(s, h, tau):
     return ax, ay, az
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _sine(rx, ry, rz, vx, vy, vz, st):
     """sin(elevation), its rate [1/s] and the elevation rate [deg/s] from station ``st``:
     sin(el) = u / rho and d sin(el)/dt = (u' - sin(el) rho') / rho, with u the line of
@@ -190,7 +189,7 @@ def _sine(rx, ry, rz, vx, vy, vz, st):
     return sin_el, sin_rate, math.degrees(sin_rate / math.sqrt(max(1.0 - sin_el * sin_el, 1e-300)))
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _sine_rate(rx, ry, rz, vx, vy, vz, ax, ay, az, st):
     """d sin(elevation)/dt [1/s] and its derivative [1/s^2] from station ``st``, given the
     acceleration: with s = u / rho, s' = (u' - s rho') / rho and
@@ -226,7 +225,7 @@ def _mask_floor(m, az_deg, mask_len, mask_az, mask_el):
     return y0 + slope * (x - x0), slope
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _look(rx, ry, rz, vx, vy, vz, st, m, mask_len, mask_az, mask_el):
     """Elevation [deg], its rate [deg/s], azimuth [deg], range [km], and the clearance
     (elevation - floor) [deg] and its rate [deg/s] from station ``st`` (index ``m``) ([2] Alg. 27).
@@ -258,7 +257,7 @@ def _look(rx, ry, rz, vx, vy, vz, st, m, mask_len, mask_az, mask_el):
     return el, rate, az, rng, el - floor, rate - floor_rate
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _cubic_guess(g0, g1, d0, d1, h, maximum):
     """Start of the refinement: the root in [0, 1] of the cubic Hermite model of a function.
 
@@ -288,7 +287,7 @@ def _cubic_guess(g0, g1, d0, d1, h, maximum):
     return tau
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _visible_within_rad(rs_km, r_km, floor_deg):
     """Largest angle [rad] at the Earth's centre between a station (geocentric radius
     ``rs_km``) and a satellite at radius ``r_km`` seen above ``floor_deg``
@@ -297,7 +296,7 @@ def _visible_within_rad(rs_km, r_km, floor_deg):
     return math.acos(min(rs_km * math.cos(f) / r_km, 1.0)) - f
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _may_clear(r, rn, i, k, h, st, rs, rate, floor_deg):
     """Whether satellite ``i`` may rise above ``floor_deg`` seen from station ``st``
     (geocentric radius ``rs``) between samples ``k`` and ``k + 1``, ``h`` seconds apart.
@@ -345,7 +344,7 @@ def _emit(o_sat, o_sta, o_k0, o_kind, o_f0, o_f1, o_x0, row, i, m, k, kind, f0, 
     o_f0[row], o_f1[row], o_x0[row] = f0, f1, x0
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _write_state(out, row, r, v, i, k, col, mu, j2, re_km, omega_rad_s):
     """Position, velocity and :func:`ecef_acceleration_km_s2` of satellite ``i`` at sample
     ``k`` into ``out[row, col:col + 9]``."""
@@ -542,7 +541,7 @@ def evaluate(state, t0, h, sta, rows, t, geometry, mask_len, mask_az, mask_el):
     return g, rate, el, az, rng
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _sign(x):
     return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else (0.0 if x == 0.0 else np.nan))
 
@@ -582,7 +581,7 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
     return t, g, rate, el, az, rng
 
 
-@numba.njit(**_INLINE)
+@numba.njit(**_JIT)
 def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el, tol_s, max_iter):
     """:func:`refine` of one event of a bracket (state ``s``, start ``t0``, length ``h``)
     seen from station ``st`` (index ``m``), in [a, b] from ``x``; ``c``: its target."""
