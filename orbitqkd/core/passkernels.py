@@ -618,6 +618,8 @@ def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el,
                 f = g_rate
                 df = (f - f_prev) / (x - x_prev)
             df_deg = df
+        if f == 0.0:  # on the root (a Newton step can land on it to the last bit)
+            return x
         # keep the root bracketed; Illinois: an end kept twice in a row has its value halved
         # in the regula falsi point, so the bracket shrinks from both sides
         if _sign(f) == _sign(fa):
@@ -645,6 +647,6 @@ def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el,
         # nothing of the error: only the bracket's width does.
         newton_done = not bad and (step < tol_s or (abs(df_deg) > 0.02
                                                    and step < (0.2 if c == CROSSING else 0.02)))
-        if f == 0.0 or b - a < tol_s or not math.isfinite(f) or newton_done:
+        if b - a < tol_s or not math.isfinite(f) or newton_done:
             break
     return x
