@@ -83,16 +83,15 @@ class _Stations:
                 az, el = m[order, 0] % 360.0, m[order, 1]
                 self.mask_az[k, :len(m) + 2] = np.concatenate([az[-1:] - 360.0, az, az[:1] + 360.0])
                 self.mask_el[k, :len(m) + 2] = np.concatenate([el[-1:], el, el[:1]])
+        floor = np.radians(self.min_el)
+        # one row per station (passkernels.station): site [km], east, north, up unit vectors,
+        # minimum elevation [deg] and its sine and cosine
+        self.geometry = np.ascontiguousarray(np.column_stack(
+            [self.sites, self.bases.reshape(-1, 9), self.min_el, np.sin(floor), np.cos(floor)]))
 
     def tables(self):
-        """The arguments of the compiled loops that describe the stations: one row of
-        site [km], east, north, up unit vectors, minimum elevation [deg] and its
-        sine and cosine per station (:func:`~orbitqkd.core.passkernels.station`),
-        and the masks."""
-        floor = np.radians(self.min_el)
-        geometry = np.column_stack([self.sites, self.bases.reshape(-1, 9), self.min_el,
-                                    np.sin(floor), np.cos(floor)])
-        return (np.ascontiguousarray(geometry), self.mask_len, self.mask_az, self.mask_el)
+        """The arguments of the compiled loops that describe the stations."""
+        return (self.geometry, self.mask_len, self.mask_az, self.mask_el)
 
 
 class _Brackets:
@@ -123,10 +122,6 @@ class _Brackets:
         t = np.asarray(t, dtype=float)
         return passkernels.evaluate(self.state, self.t0, self.h, self.sta, rows, t,
                                     *self.stations.tables())
-
-    def residual(self, rows, t):
-        """(elevation - floor) [deg] and elevation rate [deg/s]: what the solver needs."""
-        return self.evaluate(rows, t)[:2]
 
     def solve(self, rows, lo, hi, f_lo, f_hi, target, x0, tol_s=1e-3, max_iter=40):
         """Event times [s] in [lo, hi] of brackets ``rows``, and (elevation - floor),
@@ -315,11 +310,11 @@ def find_passes(
 def _malloc_trim(rows: int):
     """Hand the heap's freed pages back to the system (glibc ``malloc_trim``; elsewhere a no-op).
 
-    The search frees each group's workspace and the merge each group's
+    The search frees each group's workspace and the pass table each group's
     columns in pieces of about a megabyte, which glibc keeps on its heap
     instead of returning them: without this the resident size of a
-    6-million-pass search grows by the pass table a second time (2.4 GB
-    against 1.96 GB for the full catalogue over 15 stations and 7 days).
+    6-million-pass search grows by most of the pass table a second time
+    (2.1 GB against 1.7 GB for the full catalogue over 15 stations and 7 days).
     The same call Dask's workers make to release memory. Only for tables of
     over :data:`_TRIM_ROWS` passes (``rows``): the pages handed back must be
     faulted in again, which costs 10 % of a small search.
@@ -436,9 +431,7 @@ def _valid_rows(rows: dict, sats, geo: _Stations) -> dict:
     ``rows`` holds one array per column of :func:`_assemble`.
     """
     limit = APOGEE_MARGIN * apogee_radius_km([s.satrec for s in sats]) + EARTH_MEAN_RADIUS_KM + 10.0
-    rng = np.minimum.reduce([rows["rise_range_km"], rows["culmination_range_km"],
-                             rows["set_range_km"]])
-    ok = rng <= limit[rows["sat"]]  # False for NaN
+    ok = rows["min_range_km"] <= limit[rows["sat"]]  # False for NaN
     for col in ("t_rise", "t_culmination", "t_set", "culmination_elevation_deg"):
         ok &= np.isfinite(rows[col])
     return rows if ok.all() else {k: a[ok] for k, a in rows.items()}
@@ -467,9 +460,9 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
     span's ends its single sample); a grazing pass adds a rise and a set. The
     events carry their look angles, so the table needs no further evaluation.
     Columns: ``sat``, ``sta`` (indices), ``t_rise``, ``t_culmination``, ``t_set``
-    [s after the span's start], the azimuth [deg] and range [km] at each
-    (``rise_azimuth_deg``, ``rise_range_km`` ...), ``culmination_elevation_deg``,
-    ``starts_before``, ``ends_after``.
+    [s after the span's start], the azimuth [deg] at each (``rise_azimuth_deg``
+    ...), ``culmination_elevation_deg``, ``min_range_km`` (the least of the
+    ranges at the three), ``starts_before``, ``ends_after``.
     """
     n_sta = len(stas)
     lo, hi = br.t0, br.t0 + br.h
@@ -515,8 +508,8 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
         # (elevation - floor) at the bracket's ends and at the maximum, in the solver's units
         sta = br.sta[rows]
         g_lo, gc, g_hi = (crossing_clearance(g, br.stations.min_el[sta], br.stations.masked[sta])
-                          for g in (br.residual(rows, lo[rows])[0], ev[1, graze],
-                                    br.residual(rows, hi[rows])[0]))
+                          for g in (br.evaluate(rows, lo[rows])[0], ev[1, graze],
+                                    br.evaluate(rows, hi[rows])[0]))
         ends_lo, ends_hi = np.concatenate([lo[rows], gt]), np.concatenate([gt, hi[rows]])
         f_ends_lo, f_ends_hi = np.concatenate([g_lo, gc]), np.concatenate([gc, g_hi])
         with np.errstate(divide="ignore", invalid="ignore"):  # first guess: regula falsi
@@ -553,8 +546,9 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
     for name, p in (("rise", p_rise), ("culmination", p_culm), ("set", p_set)):
         rows[f"t_{name}"] = ev[0, p]
         rows[f"{name}_azimuth_deg"] = ev[3, p]
-        rows[f"{name}_range_km"] = ev[4, p]
     rows["culmination_elevation_deg"] = ev[2, p_culm]
+    # the closest approach for near-circular orbits
+    rows["min_range_km"] = np.minimum(np.minimum(ev[4, p_rise], ev[4, p_culm]), ev[4, p_set])
     return rows
 
 
@@ -599,8 +593,7 @@ def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.Da
         "set_utc": timestamps(t0, t_set),
         "max_elevation_deg": take("culmination_elevation_deg"),
         "duration_s": t_set - t_rise,
-        "min_range_km": np.minimum(np.minimum(take("rise_range_km"), take("culmination_range_km")),
-                                   take("set_range_km")),
+        "min_range_km": take("min_range_km"),
         "rise_azimuth_deg": take("rise_azimuth_deg"),
         "culmination_azimuth_deg": take("culmination_azimuth_deg"),
         "set_azimuth_deg": take("set_azimuth_deg"),

@@ -122,6 +122,13 @@ def station(geometry, m):
 
 
 @numba.njit(**_JIT)
+def _tau(t, t0, h):
+    """Where ``t`` [s] lies in a bracket starting at ``t0`` and ``h`` seconds long, in [0, 1]
+    (0 for a bracket of one sample)."""
+    return (t - t0) / h if h > 0.0 else 0.0
+
+
+@numba.njit(**_JIT)
 def hermite(s, h, tau):
     """Position [km] and velocity [km/s] at ``tau`` in [0, 1] of a bracket ``h`` seconds long.
 
@@ -534,8 +541,7 @@ def evaluate(state, t0, h, sta, rows, t, geometry, mask_len, mask_az, mask_el):
     for q in range(n):
         j = rows[q]
         m = sta[j]
-        tau = (t[q] - t0[j]) / h[j] if h[j] > 0.0 else 0.0
-        rx, ry, rz, vx, vy, vz = hermite(state_row(state, j), h[j], tau)
+        rx, ry, rz, vx, vy, vz = hermite(state_row(state, j), h[j], _tau(t[q], t0[j], h[j]))
         el[q], rate[q], az[q], rng[q], g[q], _ = _look(rx, ry, rz, vx, vy, vz, station(geometry, m),
                                                        m, mask_len, mask_az, mask_el)
     return g, rate, el, az, rng
@@ -574,8 +580,7 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
         x = _refine_one(s, t0[j], h[j], st, m, lo[q], hi[q], f_lo[q], f_hi[q], x0[q], target[q],
                         mask_len, mask_az, mask_el, tol_s, max_iter)
         t[q] = x
-        tau = (x - t0[j]) / h[j] if h[j] > 0.0 else 0.0
-        rx, ry, rz, vx, vy, vz = hermite(s, h[j], tau)
+        rx, ry, rz, vx, vy, vz = hermite(s, h[j], _tau(x, t0[j], h[j]))
         el[q], rate[q], az[q], rng[q], g[q], _ = _look(rx, ry, rz, vx, vy, vz, st, m, mask_len,
                                                        mask_az, mask_el)
     return t, g, rate, el, az, rng
@@ -600,7 +605,7 @@ def _refine_one(s, t0, h, st, m, a, b, fa, fb, x, c, mask_len, mask_az, mask_el,
         return x
     wa, wb, last = fa, fb, 0
     for _ in range(max_iter):
-        tau = (x - t0) / h if h > 0.0 else 0.0
+        tau = _tau(x, t0, h)
         rx, ry, rz, vx, vy, vz = hermite(s, h, tau)
         if sine:
             sin_el, sin_rate, rate = _sine(rx, ry, rz, vx, vy, vz, st)
