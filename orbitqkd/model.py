@@ -246,9 +246,10 @@ def walker_delta(
 def epoch_age_days(satellites, times_utc) -> np.ndarray:
     """Largest |time − epoch| [days] for each satellite over ``times_utc``."""
     ts = pd.DatetimeIndex(pd.to_datetime(times_utc, utc=True))
-    epoch_ns = np.array([s.epoch.value for s in satellites], dtype=np.int64)  # UTC [ns]
-    lo_ns, hi_ns = ts.min().value, ts.max().value
-    return np.maximum(np.abs(lo_ns - epoch_ns), np.abs(hi_ns - epoch_ns)) / 1e9 / DAY_S
+    # UTC in microseconds: nanoseconds would overflow for dates far from 1970 (e.g. 9999)
+    epoch_us = np.array([s.epoch.asm8 for s in satellites]).astype("datetime64[us]").astype(np.int64)
+    lo_us, hi_us = (t.asm8.astype("datetime64[us]").astype(np.int64) for t in (ts.min(), ts.max()))
+    return np.maximum(np.abs(lo_us - epoch_us), np.abs(hi_us - epoch_us)) / 1e6 / DAY_S
 
 
 def parse_horizon_mask(text: str, field: str) -> tuple[tuple[float, float], ...]:

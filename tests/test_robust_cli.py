@@ -70,6 +70,9 @@ def test_stale_start_refused_naming_epoch(capsys):
     code, _, err = run(capsys, "forecast", "china-austria", "--start", "1900-01-01",
                        "--no-progress")
     assert code == 2 and "element epoch" in err and one_line(err)
+    # the last representable second: the age in nanoseconds would overflow
+    code, _, err = run(capsys, "passes", "--start", "9999-12-31T23:59:59", "-s", "Graz")
+    assert code == 2 and one_line(err) and "days from the element epoch" in err
 
 
 @STALE_OK
