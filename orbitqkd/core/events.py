@@ -333,7 +333,8 @@ except OSError:  # not glibc (macOS, Windows, musl): nothing to trim
     _LIBC = None
 
 
-#: Most (satellite, sample) grid points held at once: ~200 bytes each in the search,
+#: Most (satellite, sample) grid points held at once: ~200 bytes each in the search
+#: (and one byte per station for the sample flags),
 #: so a chunk stays near 200 MB whatever the span, step and number of satellites
 MAX_GRID_POINTS = 1_000_000
 

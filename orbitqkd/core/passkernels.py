@@ -325,24 +325,45 @@ def _may_clear(r, rn, i, k, h, st, rs, rate, floor_deg):
     return 0.5 * (psi - rate * h) <= lam
 
 
-@numba.njit(**_JIT)
-def _grown(a, size):
-    """``a`` copied into a longer array (element by element: array slicing costs
-    seconds of compilation)."""
-    b = np.empty(size, a.dtype)
-    for j in range(a.size):
-        b[j] = a[j]
-    return b
+#: Bits of a sample's flags (:func:`_sample_flags`)
+_ABOVE, _RISING, _CLEARING = 1, 2, 4
 
 
 @numba.njit(**_JIT)
-def _grown_rows(a, size):
-    """:func:`_grown` of a 2-d array's rows."""
-    b = np.empty((size, a.shape[1]), a.dtype)
-    for j in range(a.shape[0]):
-        for c in range(a.shape[1]):
-            b[j, c] = a[j, c]
-    return b
+def _sample_flags(r, v, i, geometry, mask_len, mask_az, mask_el, flags):
+    """Flags of satellite ``i``'s samples seen from every station, into ``flags[i]``
+    (stations, samples): above the floor, elevation rising, and under a horizon mask
+    clearance (elevation - floor) rising (bits :data:`_ABOVE`, :data:`_RISING`,
+    :data:`_CLEARING`). Returns the most brackets :func:`grid_brackets` can draw from them.
+
+    Without a mask, no square roots: above is u |u| >= s |s| rho^2 with u = rho.up
+    and s = sin(floor); rising is v.up rho^2 > u rho.v.
+    """
+    n_k = r.shape[2]
+    most = 0
+    for m in range(geometry.shape[0]):
+        st = station(geometry, m)
+        s2 = st[13] * abs(st[13])
+        for k in range(n_k):
+            px, py, pz = r[i, 0, k] - st[0], r[i, 1, k] - st[1], r[i, 2, k] - st[2]
+            vx, vy, vz = v[i, 0, k], v[i, 1, k], v[i, 2, k]
+            rng2 = px * px + py * py + pz * pz
+            u = px * st[9] + py * st[10] + pz * st[11]
+            rising = (vx * st[9] + vy * st[10] + vz * st[11]) * rng2 > u * (px * vx + py * vy + pz * vz)
+            flags[i, m, k] = (_ABOVE if u * abs(u) >= s2 * rng2 else 0) | (_RISING if rising else 0)
+        if mask_len[m] > 0:
+            for k in range(n_k):
+                el, el_rate, az, rng, g, g_rate = _look(r[i, 0, k], r[i, 1, k], r[i, 2, k],
+                                                        v[i, 0, k], v[i, 1, k], v[i, 2, k],
+                                                        st, m, mask_len, mask_az, mask_el)
+                flags[i, m, k] = (flags[i, m, k] & _RISING) | (_ABOVE if g >= 0.0 else 0) \
+                    | (_CLEARING if g_rate > 0.0 else 0)
+        # a crossing, an elevation maximum and a clearance maximum per interval, at most
+        for k in range(n_k - 1):
+            a, b = flags[i, m, k], flags[i, m, k + 1]
+            most += ((a ^ b) & _ABOVE) + ((a & ~b & _RISING) >> 1) + ((a & ~b & _CLEARING) >> 2)
+        most += 2  # passes in progress at the span's ends
+    return most
 
 
 @numba.njit(**_JIT)
@@ -375,8 +396,8 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
     station, in one sweep of its samples:
 
     * a rise or set brackets a sample interval where 'above the floor' changes
-      (no square roots: u |u| >= s |s| rho^2 with u = rho.up, s = sin(floor),
-      or against the mask's floor at the sample's azimuth);
+      (:func:`_sample_flags`, first for every sample: they bound the number of
+      brackets, so the outputs are allocated once);
     * a culmination brackets an interval where the elevation rate (sign of
       v.up rho^2 - u rho.v) turns from positive to negative, kept when the
       satellite may clear the floor less 0.5 deg in it (:func:`_may_clear`) or
@@ -400,7 +421,13 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
     (:func:`hermite`).
     """
     n_sat, n_k = r.shape[0], r.shape[2]
-    cap = 4096
+    # first the flags of every sample, which bound the brackets: the outputs are allocated
+    # once (growing them as brackets came cost up to a third of the sweep, in copies and
+    # page faults)
+    flags = np.empty((n_sat, geometry.shape[0], n_k), np.uint8)
+    cap = 0
+    for i in range(n_sat):
+        cap += _sample_flags(r, v, i, geometry, mask_len, mask_az, mask_el, flags)
     o_sat = np.empty(cap, np.int64)
     o_sta = np.empty(cap, np.int64)
     o_k0 = np.empty(cap, np.int64)
@@ -410,9 +437,6 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
     o_x0 = np.empty(cap)
     o_state = np.empty((cap, STATE_COLUMNS))
     count = 0
-    above = np.zeros(n_k, np.bool_)
-    rising = np.zeros(n_k, np.bool_)
-    clearing = np.zeros(n_k, np.bool_)  # clearance rising, under a mask
     rn = np.zeros(n_k)  # the satellite's radius [km] at each sample
     h_max = 0.0
     for k in range(n_k - 1):
@@ -428,7 +452,6 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
         mu, j2, re_km = gravity[i, 0], gravity[i, 1], gravity[i, 2]
         for m in range(geometry.shape[0]):
             st = station(geometry, m)
-            s2 = st[13] * abs(st[13])
             masked = mask_len[m] > 0
             rs = math.sqrt(st[0] * st[0] + st[1] * st[1] + st[2] * st[2])
             # no maximum can clear the floor where both ends are farther than this from the
@@ -436,37 +459,23 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
             # radius and rate); cos of it, or -2 where every interval must be checked
             reach = _visible_within_rad(rs, top, st[12] - 0.5) + 0.5 * rate * h_max
             cos_reach = math.cos(reach) if reach < math.pi else -2.0
-            for k in range(n_k):
-                px, py, pz = r[i, 0, k] - st[0], r[i, 1, k] - st[1], r[i, 2, k] - st[2]
-                vx, vy, vz = v[i, 0, k], v[i, 1, k], v[i, 2, k]
-                rng2 = px * px + py * py + pz * pz
-                u = px * st[9] + py * st[10] + pz * st[11]
-                rising[k] = (vx * st[9] + vy * st[10] + vz * st[11]) * rng2 \
-                    > u * (px * vx + py * vy + pz * vz)
-                above[k] = u * abs(u) >= s2 * rng2
-            if masked:
-                for k in range(n_k):
-                    el, el_rate, az, rng, g, g_rate = _look(r[i, 0, k], r[i, 1, k], r[i, 2, k],
-                                                            v[i, 0, k], v[i, 1, k], v[i, 2, k],
-                                                            st, m, mask_len, mask_az, mask_el)
-                    above[k] = g >= 0.0
-                    clearing[k] = g_rate > 0.0
-            if count + 3 * n_k + 2 > cap:  # worst case of this sweep
-                cap = 2 * cap + 3 * n_k + 2
-                o_sat, o_sta, o_k0, o_kind = (_grown(o_sat, cap), _grown(o_sta, cap),
-                                              _grown(o_k0, cap), _grown(o_kind, cap))
-                o_f0, o_f1, o_x0 = _grown(o_f0, cap), _grown(o_f1, cap), _grown(o_x0, cap)
-                o_state = _grown_rows(o_state, cap)
+            above_next = (flags[i, m, 0] & _ABOVE) != 0
+            rising_next = (flags[i, m, 0] & _RISING) != 0
+            clearing_next = (flags[i, m, 0] & _CLEARING) != 0
             for k in range(n_k - 1):
-                cross = above[k] != above[k + 1]
-                culm = rising[k] and not rising[k + 1]
+                above_k, rising_k, clearing_k = above_next, rising_next, clearing_next
+                above_next = (flags[i, m, k + 1] & _ABOVE) != 0
+                rising_next = (flags[i, m, k + 1] & _RISING) != 0
+                clearing_next = (flags[i, m, k + 1] & _CLEARING) != 0
+                cross = above_k != above_next
+                culm = rising_k and not rising_next
                 # a maximum of the clearance under a mask, between samples below the floor
-                graze = masked and clearing[k] and not clearing[k + 1] and not above[k] \
-                    and not above[k + 1]
+                graze = masked and clearing_k and not clearing_next and not above_k \
+                    and not above_next
                 if not (cross or culm or graze):
                     continue
                 h = seconds[k + 1] - seconds[k]
-                if (culm or graze) and not above[k] and not above[k + 1]:
+                if (culm or graze) and not above_k and not above_next:
                     c0 = (r[i, 0, k] * st[0] + r[i, 1, k] * st[1] + r[i, 2, k] * st[2]) / rn[k]
                     c1 = (r[i, 0, k + 1] * st[0] + r[i, 1, k + 1] * st[1]
                           + r[i, 2, k + 1] * st[2]) / rn[k + 1]
@@ -493,7 +502,7 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
                 if cross:
                     tau = _cubic_guess(g0, g1, g_rate0, g_rate1, h, False)
                     _emit(o_sat, o_sta, o_k0, o_kind, o_f0, o_f1, o_x0, count, i, m, k,
-                          RISE if above[k + 1] else SET, g0, g1, seconds[k] + tau * h)
+                          RISE if above_next else SET, g0, g1, seconds[k] + tau * h)
                     count += 1
                 if culm:
                     if masked:  # d sin(el)/dt = cos(el) d(el)/dt
@@ -518,7 +527,7 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
                         o_state[row, c] = o_state[first, c]
             for end in range(2):
                 k = 0 if end == 0 else n_k - 1
-                if (with_start if end == 0 else with_end) and above[k]:
+                if (with_start if end == 0 else with_end) and flags[i, m, k] & _ABOVE:
                     el, el_rate, az, _, g, g_rate = _look(
                         r[i, 0, k], r[i, 1, k], r[i, 2, k], v[i, 0, k], v[i, 1, k], v[i, 2, k],
                         st, m, mask_len, mask_az, mask_el)
