@@ -596,16 +596,15 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
     """
     n = rows.size
     t = np.empty(n)
+    # each event's bracket [a, b], the function at its ends and their weights in the
+    # regula falsi point (:func:`_refine_loop`)
     a_, b_, fa_, fb_, wa_, wb_ = np.empty(n), np.empty(n), np.empty(n), np.empty(n), \
         np.empty(n), np.empty(n)
-    x_prev_, f_prev_ = np.empty(n), np.empty(n)
-    last_ = np.zeros(n, np.int64)
-    used = np.zeros(n, np.int64)  # the steps each event has taken
+    last_ = np.zeros(n, np.int8)
+    used = np.zeros(n, np.int8)  # the steps each event has taken
     status = np.empty(n, np.int8)
     for q in range(n):
-        x, x_prev_[q], f_prev_[q], done = _refine_start(lo[q], hi[q], f_lo[q], f_hi[q], x0[q],
-                                                       tol_s)
-        t[q] = x
+        t[q], _, _, done = _refine_start(lo[q], hi[q], f_lo[q], f_hi[q], x0[q], tol_s)
         a_[q], b_[q], fa_[q], fb_[q], wa_[q], wb_[q] = lo[q], hi[q], f_lo[q], f_hi[q], \
             f_lo[q], f_hi[q]
         if done:
@@ -651,13 +650,14 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
                 used[q] = sweep
                 continue
             a_[q], b_[q], fa_[q], fb_[q], wa_[q], wb_[q], last_[q] = a, b, fa, fb, wa, wb, last
-            x_prev_[q], f_prev_[q] = x, f
             t[q] = x_new
             step = abs(x_new - x)
             if b - a < tol_s or not math.isfinite(f) or step < tol_s \
                     or (abs(df_deg) > 0.02 and step < limit):
                 status[q] = _FINISHED
-    g, rate, el, az, rng = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    # the look angles take the places of the bracket arrays, which an event no longer needs
+    # once solved (memory: a group's refinement holds millions of events)
+    g, rate, el, az, rng = a_, b_, fa_, fb_, wa_
     for q in range(n):
         j = rows[q]
         m = sta[j]
@@ -666,8 +666,10 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
         if status[q] == _ACTIVE:  # not done in the sweeps
             used[q] = min(LOCKSTEP_STEPS, max_iter)
         if status[q] != _FINISHED:
+            # a secant's previous point: only CLEARANCE_MAX uses it, and it never sweeps
+            _, x_prev, f_prev, _ = _refine_start(lo[q], hi[q], f_lo[q], f_hi[q], x0[q], tol_s)
             t[q] = _refine_loop(s, t0[j], h[j], st, m, target[q], a_[q], b_[q], fa_[q], fb_[q],
-                                wa_[q], wb_[q], last_[q], t[q], x_prev_[q], f_prev_[q],
+                                wa_[q], wb_[q], last_[q], t[q], x_prev, f_prev,
                                 mask_len, mask_az, mask_el, tol_s, max_iter - used[q])
         rx, ry, rz, vx, vy, vz = hermite(s, h[j], _tau(t[q], t0[j], h[j]))
         el[q], rate[q], az[q], rng[q], g[q], _ = _look(rx, ry, rz, vx, vy, vz, st, m, mask_len,
