@@ -6,7 +6,7 @@ from astropy.coordinates import AltAz, EarthLocation, get_body, solar_system_eph
 from astropy.time import Time
 from astropy.utils import iers
 
-from orbitqkd.core.ephemeris import body_elevation_deg, moon_illuminated_fraction, sun_moon_ecef_km
+from orbitqkd.core.ephemeris import body_elevation_deg, moon_illuminated_fraction, sun_ecef_km, sun_moon_ecef_km
 from orbitqkd.core.orbits import enu_basis
 from orbitqkd.io.stations import get_station
 
@@ -34,3 +34,11 @@ def test_moon_phase():
     sun, moon = sun_moon_ecef_km(pd.Timestamp("2019-05-18T21:11Z"), [0.0, 16 * 86400 - 11 * 3600 - 9 * 60])
     k = moon_illuminated_fraction(sun, moon)
     assert k[0] > 0.99 and k[1] < 0.01
+
+
+def test_sun_alone_is_the_sun_of_sun_and_moon():
+    # the pass table's darkness uses the Sun alone: the same numbers, to the bit
+    seconds = np.random.default_rng(0).uniform(-3600.0, 3 * 86400.0, 5000)
+    start = pd.Timestamp("2026-03-19T00:00Z")
+    assert np.array_equal(sun_ecef_km(start, seconds), sun_moon_ecef_km(start, seconds)[0])
+    assert sun_ecef_km(start, []).shape == (0, 3)

@@ -230,3 +230,28 @@ def test_groups_of_satellites_give_the_one_search_table():
     grouped = search(sats, stations, "2026-03-19", days=1, chunk_size=7).table
     assert len(one) > 200
     pd.testing.assert_frame_equal(grouped, one)
+
+
+@pytest.mark.parametrize("case", ["unique", "ties", "overflow", "negative"])
+def test_table_order_is_lexsorts(case):
+    # the pass table's row order: (rise to the µs, station name, NORAD id), ties kept in place
+    from orbitqkd.core.events import _table_order
+
+    rng = np.random.default_rng(7)
+    n, n_sta, n_sat = 20_000, 7, 300
+    if case == "overflow":  # 3,660 days x 100 stations x 20,000 satellites: no 64-bit key
+        n_sta, n_sat = 100, 20_000
+    t_rise = rng.uniform(0.0, 3 * 86400.0, n)
+    p_sta, p_sat = rng.integers(0, n_sta, n), rng.integers(0, n_sat, n)
+    norad_ids = rng.permutation(90_000)[:n_sat].astype(np.int64)  # unique
+    names = [f"station {k}" for k in rng.permutation(n_sta)]
+    if case == "ties":  # two satellites under one NORAD id, rising in the same µs
+        norad_ids[5] = norad_ids[6]
+        t_rise[:50], p_sta[:50], p_sat[:50] = 100.0, 3, np.tile([5, 6], 25)
+    elif case == "overflow":
+        t_rise[0] = 3660 * 86400.0
+        assert (t_rise[0] * 1e6 + 1) * n_sta * n_sat > 2.0 ** 63
+    elif case == "negative":
+        t_rise[3] = -1.0
+    expected = np.lexsort((norad_ids[p_sat], np.argsort(np.argsort(names))[p_sta], np.round(t_rise * 1e6)))
+    assert np.array_equal(_table_order(t_rise, p_sta, p_sat, names, norad_ids), expected)

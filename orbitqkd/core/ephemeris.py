@@ -27,6 +27,12 @@ from ..timescales import skyfield_times
 _GRID_S = 3600.0
 
 
+def sun_ecef_km(start: pd.Timestamp, seconds):
+    """Earth-fixed geocentric position of the Sun [km], shape (K, 3): the Sun of
+    :func:`sun_moon_ecef_km` (the same numbers), without the Moon's work."""
+    return _ecef_km(start, seconds, with_moon=False)[0]
+
+
 def sun_moon_ecef_km(start: pd.Timestamp, seconds):
     """Earth-fixed geocentric positions of the Sun and Moon [km], each shape (K, 3).
 
@@ -45,17 +51,23 @@ def sun_moon_ecef_km(start: pd.Timestamp, seconds):
     itself linear to microarcseconds within the hour, as Skyfield's ITRS frame
     does (``R3(GAST) M``; polar motion neglected).
     """
+    return _ecef_km(start, seconds, with_moon=True)
+
+
+def _ecef_km(start, seconds, with_moon):
+    """(Sun, Moon or None) of :func:`sun_moon_ecef_km`."""
     seconds = np.asarray(seconds, dtype=float)
     if seconds.size == 0:
-        return np.zeros((0, 3)), np.zeros((0, 3))
+        return np.zeros((0, 3)), (np.zeros((0, 3)) if with_moon else None)
     # the grid hangs on ``start`` (whole multiples of the step), so a sample gets
     # the same value whatever other samples come with it
     lo, hi = np.floor(float(np.min(seconds)) / _GRID_S) * _GRID_S, float(np.max(seconds))
     grid = lo + np.arange(max(int(np.ceil((hi - lo) / _GRID_S)) + 1, 2)) * _GRID_S
     t = skyfield_times(start, grid)
     pvh, _ = erfa.epv00(t.whole, t.tt_fraction)
-    sun_gcrs = -pvh["p"] * AU_KM
-    moon_gcrs = erfa.moon98(t.whole, t.tt_fraction)["p"] * AU_KM
+    bodies = [-pvh["p"] * AU_KM]  # the Sun, from the Earth's heliocentric position
+    if with_moon:
+        bodies.append(erfa.moon98(t.whole, t.tt_fraction)["p"] * AU_KM)
     m = t.M  # (3, 3, K): GCRS to true equator and equinox of date
     gast = np.unwrap(np.radians(np.asarray(t.gast) * 15.0))
 
@@ -66,12 +78,12 @@ def sun_moon_ecef_km(start: pd.Timestamp, seconds):
     theta = interp(gast)
     c, s_ = np.cos(theta), np.sin(theta)
     out = []
-    for vec in (sun_gcrs, moon_gcrs):
+    for vec in bodies:
         v = np.stack([interp(vec[:, k]) for k in range(3)], axis=-1)  # (K', 3)
         tod = np.einsum("ijk,kj->ki", m_s, v)
         out.append(np.stack([c * tod[:, 0] + s_ * tod[:, 1], c * tod[:, 1] - s_ * tod[:, 0],
                              tod[:, 2]], axis=-1))
-    return out[0], out[1]
+    return out[0], (out[1] if with_moon else None)
 
 
 def body_elevation_deg(body_ecef_km, site_km, up):

@@ -37,7 +37,8 @@ from ..constants import DAY_S, EARTH_MEAN_RADIUS_KM, WGS84_A_KM
 from ..errors import InputError, StaleElementsWarning, check_range
 from ..model import GroundStation, PassTable, Satellite, epoch_age_days
 from ..timescales import check_span, parse_utc, timestamps, utc_seconds_grid
-from .ephemeris import body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_moon_ecef_km
+from .ephemeris import (body_elevation_deg, moon_illuminated_fraction, separation_deg, sun_ecef_km,
+                        sun_moon_ecef_km)
 from . import passkernels
 from .orbits import (APOGEE_MARGIN, EARTH_ROTATION_RAD_S, TimeBase, apogee_radius_km,
                      ecef_to_geodetic_altitude_km, enu_basis, look_angles, propagate_ecef,
@@ -553,6 +554,28 @@ def _assemble(br: _Brackets, sats, stas, span_s, kind, f_lo, f_hi, guess) -> dic
     return rows
 
 
+def _table_order(t_rise, p_sta, p_sat, station_names, norad_ids) -> np.ndarray:
+    """The order of passes sorting them by (rise time to the µs, station name, NORAD id),
+    ties kept in place: ``numpy.lexsort``'s.
+
+    Rises ``t_rise`` [s after the span's start], each pass's station and satellite
+    index ``p_sta``, ``p_sat``. When the three fit one 64-bit integer and no two
+    passes share it (two passes of one satellite over one station cannot rise in
+    the same µs), that key's plain sort is the same order, five times faster.
+    """
+    rise_us = np.round(t_rise * 1e6)
+    station_rank = np.argsort(np.argsort(station_names))
+    norads, norad_rank = np.unique(norad_ids, return_inverse=True)
+    per_us = len(station_names) * norads.size
+    if rise_us.size and 0.0 <= rise_us.min() and (rise_us.max() + 1.0) * per_us < 2.0 ** 62:
+        key = (rise_us.astype(np.int64) * per_us + station_rank[p_sta] * norads.size
+               + norad_rank[p_sat])
+        order = np.argsort(key)
+        if np.all(np.diff(key[order]) > 0):
+            return order
+    return np.lexsort((norad_ids[p_sat], station_rank[p_sta], rise_us))
+
+
 #: Culminations whose Sun elevation is computed together
 _SUN_PIECE = 500_000
 
@@ -575,15 +598,13 @@ def _pass_table(groups: list, geo: _Stations, sats, stas, t0, dark_deg) -> pd.Da
     order = None
     p_sat, p_sta, t_rise = take("sat"), take("sta"), take("t_rise")
     norad_ids = np.array([s.norad_id for s in sats], dtype=np.int64)
-    station_rank = np.argsort(np.argsort([s.name for s in stas]))
-    # the same order as sorting the table by (rise_utc, station, norad_id): rise to the µs
-    order = np.lexsort((norad_ids[p_sat], station_rank[p_sta], np.round(t_rise * 1e6)))
+    order = _table_order(t_rise, p_sta, p_sat, [s.name for s in stas], norad_ids)
     p_sat, p_sta, t_rise = p_sat[order], p_sta[order], t_rise[order]
     t_culm, t_set = take("t_culmination"), take("t_set")
     sun_el = np.zeros(t_rise.size)
     for lo in range(0, t_rise.size, _SUN_PIECE):  # in pieces: the ephemeris holds ~200 B a time
         rows = slice(lo, lo + _SUN_PIECE)
-        sun, _ = sun_moon_ecef_km(t0, t_culm[rows])
+        sun = sun_ecef_km(t0, t_culm[rows])
         sun_el[rows] = body_elevation_deg(sun, geo.sites[p_sta[rows]], geo.bases[p_sta[rows], 2])
     columns = {
         "satellite": pd.Index([s.name for s in sats]).take(p_sat),
@@ -912,7 +933,7 @@ def pass_steps_s(passes: PassTable, step_s: float, max_step_s: float,
     t0 = parse_utc(df["rise_utc"].min())
     ends = np.concatenate([(pd.to_datetime(df[c], utc=True) - t0).dt.total_seconds().to_numpy()
                            for c in ("rise_utc", "set_utc")])
-    sun, _ = sun_moon_ecef_km(t0, ends)
+    sun = sun_ecef_km(t0, ends)
     sta = passes.station_index()
     sites = np.tile(np.array([s.ecef_km() for s in passes.stations])[sta], (2, 1))
     ups = np.tile(np.array([enu_basis(s.latitude_deg, s.longitude_deg)[2]
