@@ -586,9 +586,9 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
     analytic derivative) and the clearance's rate [deg/s] for :data:`CLEARANCE_MAX`.
 
     The events take their Newton steps together: each sweep takes one step of
-    every event still going (:data:`LOCKSTEP_STEPS` sweeps), which runs about
-    twice as fast as finishing one event before the next (the steps of
-    different events do not wait on each other). An event under a horizon mask,
+    every event still going (:data:`LOCKSTEP_STEPS` sweeps); the steps of
+    different events do not wait on each other, which made the refinement 15 %
+    faster than finishing one event before the next. An event under a horizon mask,
     solving :data:`CLEARANCE_MAX`, whose next step would leave its bracket, or
     not done after the sweeps goes on alone (:func:`_refine_loop`) from where
     it stands. Every step is the same arithmetic either way, so each time is
@@ -633,20 +633,11 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
             if f == 0.0:
                 status[q] = _FINISHED
                 continue
-            a, b, fa, fb, wa, wb, last = a_[q], b_[q], fa_[q], fb_[q], wa_[q], wb_[q], last_[q]
-            if _sign(f) == _sign(fa):
-                a, fa, wa = x, f, f
-                if last == 1:
-                    wb *= 0.5
-                last = 1
-            else:
-                b, fb, wb = x, f, f
-                if last == -1:
-                    wa *= 0.5
-                last = -1
+            a, b, fa, fb, wa, wb, last = _shrink(x, f, a_[q], b_[q], fa_[q], fb_[q], wa_[q], wb_[q],
+                                                 last_[q])
             x_new = x - f / df
             if not math.isfinite(x_new) or x_new <= a or x_new >= b:
-                status[q] = _ALONE  # this step falls back to regula falsi: alone, from its start
+                status[q] = _ALONE  # this step falls back to regula falsi: alone, from before it
                 used[q] = sweep
                 continue
             a_[q], b_[q], fa_[q], fb_[q], wa_[q], wb_[q], last_[q] = a, b, fa, fb, wa, wb, last
@@ -675,6 +666,25 @@ def refine(state, t0, h, sta, rows, lo, hi, f_lo, f_hi, x0, target, geometry, ma
         el[q], rate[q], az[q], rng[q], g[q], _ = _look(rx, ry, rz, vx, vy, vz, st, m, mask_len,
                                                        mask_az, mask_el)
     return t, g, rate, el, az, rng
+
+
+@numba.njit(**_JIT)
+def _shrink(x, f, a, b, fa, fb, wa, wb, last):
+    """The bracket [a, b] of a root (function ``fa``, ``fb`` at its ends) with ``x`` (function
+    ``f``) in place of the end of f's sign, so the root stays bracketed; Illinois: an end
+    kept twice in a row has its weight (``wa``, ``wb``) in the regula falsi point halved, so
+    the bracket shrinks from both sides. ``last``: the end moved last (1 a, -1 b, 0 none)."""
+    if _sign(f) == _sign(fa):
+        a, fa, wa = x, f, f
+        if last == 1:
+            wb *= 0.5
+        last = 1
+    else:
+        b, fb, wb = x, f, f
+        if last == -1:
+            wa *= 0.5
+        last = -1
+    return a, b, fa, fb, wa, wb, last
 
 
 @numba.njit(**_JIT)
@@ -725,18 +735,7 @@ def _refine_loop(s, t0, h, st, m, c, a, b, fa, fb, wa, wb, last, x, x_prev, f_pr
             df_deg = df
         if f == 0.0:  # on the root (a Newton step can land on it to the last bit)
             return x
-        # keep the root bracketed; Illinois: an end kept twice in a row has its value halved
-        # in the regula falsi point, so the bracket shrinks from both sides
-        if _sign(f) == _sign(fa):
-            a, fa, wa = x, f, f
-            if last == 1:
-                wb *= 0.5
-            last = 1
-        else:
-            b, fb, wb = x, f, f
-            if last == -1:
-                wa *= 0.5
-            last = -1
+        a, b, fa, fb, wa, wb, last = _shrink(x, f, a, b, fa, fb, wa, wb, last)
         x_new = x - f / df
         bad = not math.isfinite(x_new) or x_new <= a or x_new >= b
         if bad:
