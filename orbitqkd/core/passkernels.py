@@ -393,12 +393,12 @@ def grid_brackets(r, v, seconds, gravity, omega_rad_s, geometry, mask_len, mask_
     ``r``, ``v`` are Earth-fixed positions [km] and velocities [km/s],
     coordinate-major: shape (satellites, 3, samples), NaN where invalid;
     ``seconds`` the samples' times; ``gravity`` (satellites, 3) each element
-    set's mu [km^3/s^2], J2 and Earth radius [km]. For each satellite and
-    station, in one sweep of its samples:
+    set's mu [km^3/s^2], J2 and Earth radius [km]. The flags of every sample
+    come first (:func:`_sample_flags`): they bound the number of brackets, so
+    the outputs are allocated once. Then for each satellite and station, in one
+    sweep of its samples' flags:
 
-    * a rise or set brackets a sample interval where 'above the floor' changes
-      (:func:`_sample_flags`, first for every sample: they bound the number of
-      brackets, so the outputs are allocated once);
+    * a rise or set brackets a sample interval where 'above the floor' changes;
     * a culmination brackets an interval where the elevation rate (sign of
       v.up rho^2 - u rho.v) turns from positive to negative, kept when the
       satellite may clear the floor less 0.5 deg in it (:func:`_may_clear`) or
