@@ -7,7 +7,7 @@ import pytest
 from skyfield.api import EarthSatellite, wgs84
 
 from orbitqkd.errors import InputError, StaleElementsWarning
-from orbitqkd.core.events import PASS_COLUMNS, TRACK_COLUMNS
+from orbitqkd.core.events import PASS_COLUMNS, TRACK_COLUMNS, _table_order
 from orbitqkd.chain import find_passes, pass_track
 from orbitqkd.io.stations import get_stations
 from orbitqkd.timescales import parse_utc, timescale
@@ -235,8 +235,6 @@ def test_groups_of_satellites_give_the_one_search_table():
 @pytest.mark.parametrize("case", ["unique", "ties", "overflow", "negative"])
 def test_table_order_is_lexsorts(case):
     # the pass table's row order: (rise to the µs, station name, NORAD id), ties kept in place
-    from orbitqkd.core.events import _table_order
-
     rng = np.random.default_rng(7)
     n, n_sta, n_sat = 20_000, 7, 300
     if case == "overflow":  # 3,660 days x 100 stations x 20,000 satellites: no 64-bit key

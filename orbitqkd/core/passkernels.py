@@ -43,9 +43,6 @@ RISE, SET, CULM, UP_AT_START, UP_AT_END, FLOOR_MAX = range(6)
 CROSSING, ELEVATION_MAX, CLEARANCE_MAX = range(3)
 #: Numbers in a bracket's state: position, velocity, acceleration at both ends
 STATE_COLUMNS = 18
-#: Numbers describing a station: site [km], east, north, up unit vectors, minimum elevation
-#: [deg], its sine and cosine
-STATION_COLUMNS = 15
 
 
 def crossing_clearance(g_deg, min_el_deg, masked):
@@ -115,7 +112,8 @@ def state_row(state, j):
 
 @numba.njit(**_JIT)
 def station(geometry, m):
-    """Row ``m`` of a (stations, 15) geometry array as a tuple."""
+    """Row ``m`` of a (stations, 15) geometry array as a tuple: site [km], east, north and
+    up unit vectors, minimum elevation [deg], its sine and cosine."""
     return (geometry[m, 0], geometry[m, 1], geometry[m, 2], geometry[m, 3], geometry[m, 4],
             geometry[m, 5], geometry[m, 6], geometry[m, 7], geometry[m, 8], geometry[m, 9],
             geometry[m, 10], geometry[m, 11], geometry[m, 12], geometry[m, 13], geometry[m, 14])
